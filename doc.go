@@ -1,0 +1,46 @@
+// Package redpipe makes Redis pipelining composable: every command returns a
+// typed [Future] at once, and pipelines nest, so batching code can be split
+// into reusable functions.
+//
+// A [Pipe] queues commands; each of its methods, one per command of
+// go-redis's [redis.Cmdable], returns a *Future that is settled when the
+// root pipe executes. A pipe made by [Pipeline] under a parent is a child:
+// its [Pipe.Execute] hands its commands to the parent without any I/O. Only
+// a root talks to Redis, in one round trip per connection through one
+// [redis.Pipeliner] each, all connections at once. A root is made on a
+// client with [New], or on a registered connection ([Connect],
+// [ConnectNamed]) with Pipeline(nil) and [On].
+//
+// A reusable function takes an optional parent pipe. Called with nil it
+// makes its own round trip; called inside a caller's pipe it adds none:
+//
+//	func IncrAndExpire(ctx context.Context, parent *redpipe.Pipe, key string, ttl time.Duration) *redpipe.Future[int64] {
+//		pipe := redpipe.Pipeline(parent) // parent may be nil
+//		defer pipe.Execute(ctx)
+//		n := pipe.Incr(key)
+//		pipe.Expire(key, ttl)
+//		return n
+//	}
+//
+//	func main() {
+//		ctx := context.Background()
+//		redpipe.Connect(redis.NewClient(&redis.Options{Addr: "localhost:6379"}))
+//
+//		root := redpipe.Pipeline(nil)
+//		a := IncrAndExpire(ctx, root, "a", time.Hour)
+//		b := IncrAndExpire(ctx, root, "b", time.Hour)
+//		if err := root.Execute(ctx); err != nil { // 4 commands, 1 round trip
+//			log.Print(err)
+//		}
+//		fmt.Println(a.Val(), b.Val())
+//	}
+//
+// Until its root executes, a future is not [Future.Ready] and reports
+// [ErrNotReady]. Afterwards it holds its command's value or error: a nil
+// reply is [redis.Nil] on that future and is not a failure; a failed
+// command fails its own future only, and the root's Execute returns an
+// [*ExecError] that says how many commands failed on which connection.
+// [Then] derives a future from a future. [Pipe.OnExecute] runs callbacks
+// once every future of the batch has settled, and [Pipe.Reset] drops what a
+// pipe has queued, settling its futures with [ErrDiscarded].
+package redpipe

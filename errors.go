@@ -1,0 +1,90 @@
+package redpipe
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+)
+
+var errNoArgs = errors.New("redpipe: Do needs at least the command's name")
+
+var (
+	_ error = (*ExecError)(nil)
+	_ error = (*CommandError)(nil)
+)
+
+// ExecError is the error of a root's [Pipe.Execute] when commands failed.
+// It says how many failed on which connection; [errors.Is] and [errors.As]
+// reach each failed command's error through it. A nil reply is not a
+// failure and never makes an ExecError.
+type ExecError struct {
+	// Commands holds one entry per failed command, grouped by connection,
+	// in the order they were queued within each connection.
+	Commands []*CommandError
+}
+
+// Error reports the number of failed commands per connection and the first
+// error on each.
+func (e *ExecError) Error() string {
+	type conn struct {
+		label string
+		n     int
+		first *CommandError
+	}
+	var conns []conn
+	for _, c := range e.Commands {
+		if i := len(conns) - 1; i >= 0 && conns[i].label == c.Conn {
+			conns[i].n++
+			continue
+		}
+		conns = append(conns, conn{label: c.Conn, n: 1, first: c})
+	}
+	var b strings.Builder
+	b.WriteString("redpipe: ")
+	for i, c := range conns {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		noun := "commands"
+		if c.n == 1 {
+			noun = "command"
+		}
+		fmt.Fprintf(&b, "%d %s failed on %s (first: %s: %v)", c.n, noun, c.label, cmdName(c.first.Cmd), c.first.Err)
+	}
+	return b.String()
+}
+
+// Unwrap returns the error of each failed command, as a *CommandError.
+func (e *ExecError) Unwrap() []error {
+	errs := make([]error, len(e.Commands))
+	for i, c := range e.Commands {
+		errs[i] = c
+	}
+	return errs
+}
+
+// CommandError is the failure of one command of a batch: the same error
+// its future reports, with the command and the connection it was for.
+type CommandError struct {
+	Conn string      // the connection, as named in messages
+	Cmd  redis.Cmder // the command that failed
+	Err  error       // the command's error, as its future reports it
+}
+
+func (e *CommandError) Error() string {
+	return fmt.Sprintf("redpipe: %s on %s: %v", cmdName(e.Cmd), e.Conn, e.Err)
+}
+
+// Unwrap returns the command's error.
+func (e *CommandError) Unwrap() error { return e.Err }
+
+// cmdName names a command in messages: its name in capitals, with the
+// subcommand for commands such as CLIENT LIST.
+func cmdName(cmd redis.Cmder) string {
+	if cmd == nil || len(cmd.Args()) == 0 {
+		return "(empty command)"
+	}
+	return strings.ToUpper(cmd.FullName())
+}

@@ -1,0 +1,202 @@
+package redpipe
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/redis/go-redis/v9"
+)
+
+//go:generate go run ./cmd/gen -o commands_gen.go
+
+// Option configures a pipe made by [New] or [Pipeline].
+type Option func(*options)
+
+type options struct {
+	name  string
+	named bool
+}
+
+// On makes a pipe's commands go to the connection registered under name
+// (see [ConnectNamed]; "" is the default connection). The name is looked up
+// when the root executes: an unknown name fails the commands queued for it
+// with [ErrNoConnection] then. The children of the pipe inherit the
+// connection. Given to [New], On only names the client in error messages.
+func On(name string) Option {
+	return func(o *options) { o.name, o.named = name, true }
+}
+
+// target is where a pipe's own commands go.
+type target struct {
+	client redis.UniversalClient // set for a root made by New
+	name   string                // the registry name; with client, a label
+	named  bool                  // name was given with On
+}
+
+// label names the connection in error messages.
+func (t target) label() string {
+	if t.client == nil || t.named {
+		return connLabel(t.name)
+	}
+	if s, ok := t.client.(fmt.Stringer); ok {
+		return "client " + s.String()
+	}
+	return fmt.Sprintf("client %T", t.client)
+}
+
+// Pipe queues commands and hands each a [Future]. A root pipe sends what it
+// holds to Redis when it executes; a child pipe hands what it holds to its
+// parent (see [Pipeline]).
+//
+// Commands are queued by the methods of Pipe, one per go-redis command (see
+// commands_gen.go), and by [Pipe.Do]. Each costs the allocations go-redis
+// makes for the command plus one for its Future, and sends nothing.
+//
+// A Pipe may be used by several goroutines at once: they may queue
+// commands, make children and execute it concurrently. The zero value is a
+// root on the default connection, like Pipeline(nil). A Pipe must not be
+// copied after first use.
+type Pipe struct {
+	parent *Pipe  // nil for a root
+	to     target // immutable
+
+	mu sync.Mutex
+	q  queue // guarded by mu
+}
+
+// New returns a root pipe that sends its commands to c: a *redis.Client,
+// *redis.ClusterClient, *redis.Ring or any other [redis.UniversalClient].
+func New(c redis.UniversalClient, opts ...Option) *Pipe {
+	if c == nil {
+		panic("redpipe: New with a nil client")
+	}
+	o := collect(opts)
+	return newPipe(nil, target{client: c, name: o.name, named: o.named})
+}
+
+// Pipeline returns a pipe under parent, or a root when parent is nil.
+//
+// A child pipe uses its parent's connection unless [On] names another; its
+// own children inherit that. Executing a child sends nothing: it hands its
+// commands and callbacks to parent, to be sent when the root executes. If
+// the parent never executes, they are never sent.
+//
+// A root (nil parent) sends its commands to the default connection, or the
+// one named with On, registered by [Connect] or [ConnectNamed].
+//
+// This is how a reusable function takes an optional pipe:
+//
+//	pipe := redpipe.Pipeline(parent) // parent may be nil
+//	defer pipe.Execute(ctx)
+func Pipeline(parent *Pipe, opts ...Option) *Pipe {
+	o := collect(opts)
+	var to target
+	switch {
+	case o.named:
+		to = target{name: o.name, named: true}
+	case parent != nil:
+		to = parent.to
+	}
+	return newPipe(parent, to)
+}
+
+func collect(opts []Option) options {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+func newPipe(parent *Pipe, to target) *Pipe {
+	p := &Pipe{parent: parent, to: to}
+	p.q.own.to = to
+	return p
+}
+
+// Execute sends the pipe's commands, or, for a child, hands them and its
+// callbacks to its parent without any I/O and returns nil.
+//
+// For a root, Execute sends everything queued in one round trip per
+// connection (one go-redis [redis.Pipeliner] each), all connections at
+// once, and waits for all of them. Then it settles every future of the
+// batch, with a value or an error, and after that runs the [Pipe.OnExecute]
+// callbacks. The queue is then empty: a second Execute sends nothing, and
+// the pipe may be used again.
+//
+// A nil reply ([redis.Nil]) is not a failure. When commands failed,
+// Execute returns an [*ExecError] naming how many failed on which
+// connection; each failed command's error is also on its own future.
+// A connection that cannot be reached fails every future queued for it.
+func (p *Pipe) Execute(ctx context.Context) error {
+	q := p.take()
+	if p.parent != nil {
+		p.parent.absorb(&q)
+		return nil
+	}
+	return q.send(ctx)
+}
+
+// Reset drops the commands and callbacks queued on p. The futures of the
+// dropped commands settle at once with [ErrDiscarded]. Commands that a
+// child has already handed to p are dropped too; those p has handed to its
+// parent are not.
+func (p *Pipe) Reset() {
+	q := p.take()
+	q.discard()
+}
+
+// OnExecute registers fn to run when the root executes, after every future
+// of the batch has settled. Callbacks run in the order they reach the root:
+// a pipe's own in registration order; a child's appended when the child
+// executes. Reset drops them.
+func (p *Pipe) OnExecute(fn func()) {
+	p.mu.Lock()
+	p.q.callbacks = append(p.q.callbacks, fn)
+	p.mu.Unlock()
+}
+
+// Len returns the number of commands queued on p, including those its
+// children have handed to it, that p has not yet executed.
+func (p *Pipe) Len() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.q.len()
+}
+
+// Do queues any command, given as its words: Do("SET", "k", "v").
+// Its future holds the reply as go-redis's [redis.Cmd] reads it.
+func (p *Pipe) Do(args ...any) *Future[any] {
+	if len(args) == 0 {
+		cmd := redis.NewCmd(background)
+		cmd.SetErr(errNoArgs)
+		return enqueue[any](p, cmd)
+	}
+	return enqueue[any](p, recorder.Do(background, args...))
+}
+
+// take empties p's queue and returns what it held.
+func (p *Pipe) take() queue {
+	p.mu.Lock()
+	q := p.q
+	p.q = queue{own: batch{to: p.to}}
+	p.mu.Unlock()
+	return q
+}
+
+// push queues cmd, whose reply settles f. A command go-redis refused to
+// build (it carries an error already) is never sent; f settles with that
+// error when the root executes.
+func (p *Pipe) push(cmd redis.Cmder, f settler) {
+	rejected := cmd.Err() != nil
+	p.mu.Lock()
+	b := &p.q.own
+	if rejected {
+		b.rejected = append(b.rejected, pending{cmd, f})
+	} else {
+		b.cmds = append(b.cmds, cmd)
+		b.futs = append(b.futs, f)
+	}
+	p.mu.Unlock()
+}
