@@ -1,0 +1,119 @@
+package redpipe_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-redpipe/redpipe"
+)
+
+func TestPipeUsedByManyGoroutines(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		c, trips := newClient(t, b.start(t))
+		root := redpipe.New(c)
+		const workers, each = 8, 50
+		futures := make([][]*redpipe.Future[int64], workers)
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() {
+				key := fmt.Sprint("worker", w)
+				for i := range each {
+					if i%2 == 0 {
+						futures[w] = append(futures[w], root.Incr(key))
+						continue
+					}
+					child := redpipe.Pipeline(root)
+					futures[w] = append(futures[w], child.Incr(key))
+					child.OnExecute(func() {})
+					_ = root.Len()
+					assert.NoError(t, child.Execute(ctx))
+				}
+			})
+		}
+		wg.Wait()
+		assert.Equal(t, workers*each, root.Len())
+		require.NoError(t, root.Execute(ctx))
+		assert.Equal(t, int64(1), trips.trips.Load())
+		for w := range workers {
+			for i, f := range futures[w] {
+				assert.Equal(t, int64(i+1), f.Val(), "worker %d, command %d: order per goroutine is kept", w, i)
+			}
+		}
+	})
+}
+
+func TestConcurrentExecutesOfOneRoot(t *testing.T) {
+	ctx := context.Background()
+	c, _ := newClient(t, backends()[0].start(t))
+	root := redpipe.New(c)
+	var wg sync.WaitGroup
+	var all []*redpipe.Future[int64]
+	var mu sync.Mutex
+	for range 4 {
+		wg.Go(func() {
+			for range 25 {
+				f := root.Incr("n")
+				mu.Lock()
+				all = append(all, f)
+				mu.Unlock()
+				_ = root.Execute(ctx)
+			}
+		})
+	}
+	wg.Wait()
+	require.NoError(t, root.Execute(ctx))
+	seen := make(map[int64]bool)
+	for _, f := range all {
+		require.True(t, f.Ready())
+		seen[f.Val()] = true
+	}
+	assert.Len(t, seen, 100, "every INCR ran exactly once")
+}
+
+// TestConnectionsAreFlushedConcurrently holds each connection's round trip
+// until the other has started: sent one after the other, they would wait
+// for each other forever (here: until the timeout).
+func TestConnectionsAreFlushedConcurrently(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		a, hookA := newClient(t, b.start(t))
+		other, hookB := newClient(t, b.start(t))
+		name := t.Name() + "/b"
+		require.NoError(t, redpipe.ConnectNamed(name, other))
+		t.Cleanup(func() { redpipe.Disconnect(name) })
+
+		var started sync.WaitGroup
+		started.Add(2)
+		together := make(chan bool, 2)
+		barrier := func() {
+			started.Done()
+			done := make(chan struct{})
+			go func() { started.Wait(); close(done) }()
+			select {
+			case <-done:
+				together <- true
+			case <-time.After(5 * time.Second):
+				together <- false
+			}
+		}
+		hookA.setBefore(barrier)
+		hookB.setBefore(barrier)
+
+		root := redpipe.New(a)
+		fa := root.Incr("a")
+		child := redpipe.Pipeline(root, redpipe.On(name))
+		fb := child.Incr("b")
+		require.NoError(t, child.Execute(ctx))
+		require.NoError(t, root.Execute(ctx))
+		assert.True(t, <-together && <-together, "both connections were in flight at once")
+		assert.Equal(t, int64(1), fa.Val())
+		assert.Equal(t, int64(1), fb.Val())
+	})
+}
