@@ -17,7 +17,8 @@ func (q *queue) send(ctx context.Context) error {
 	for _, b := range batches {
 		c, err := b.client()
 		if err != nil {
-			failed = b.failWith(err, failed)
+			b.failAll(err)
+			failed = b.failures(failed)
 			continue
 		}
 		sends = joinFlush(sends, c, b)
@@ -35,9 +36,10 @@ func (q *queue) send(ctx context.Context) error {
 
 	for _, s := range sends {
 		for _, b := range s.batches {
-			failed = b.settle(failed)
+			failed = b.failures(failed)
 		}
 	}
+	q.finish()
 	for _, fn := range q.callbacks {
 		fn()
 	}
@@ -85,29 +87,16 @@ func (b *batch) client() (redis.UniversalClient, error) {
 	return lookup(b.to.name)
 }
 
-// settle settles every future of b from its command and appends a
-// CommandError for each that failed to failed. A nil reply is not a failure.
-func (b *batch) settle(failed []*CommandError) []*CommandError {
-	for i, f := range b.futs {
-		if err := f.settle(); err != nil && !errors.Is(err, redis.Nil) {
-			failed = append(failed, b.failure(b.cmds[i], err))
+// failures appends a CommandError for each failed command of b to failed.
+// A nil reply is not a failure.
+func (b *batch) failures(failed []*CommandError) []*CommandError {
+	for _, cmd := range b.cmds {
+		if err := cmd.Err(); err != nil && !errors.Is(err, redis.Nil) {
+			failed = append(failed, b.failure(cmd, err))
 		}
 	}
-	for _, r := range b.rejected {
-		failed = append(failed, b.failure(r.cmd, r.fut.settle()))
-	}
-	return failed
-}
-
-// failWith settles every future of b with err and appends a CommandError
-// for each to failed.
-func (b *batch) failWith(err error, failed []*CommandError) []*CommandError {
-	b.failAll(err)
-	for _, cmd := range b.cmds {
-		failed = append(failed, b.failure(cmd, err))
-	}
-	for _, r := range b.rejected {
-		failed = append(failed, b.failure(r.cmd, err))
+	for _, cmd := range b.rejected {
+		failed = append(failed, b.failure(cmd, cmd.Err()))
 	}
 	return failed
 }

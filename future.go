@@ -28,23 +28,20 @@ var (
 //
 // Until then [Future.Ready] is false, [Future.Result] and [Future.Err]
 // report [ErrNotReady], and [Future.Val] returns the zero value of T. The
-// zero value of Future is a future that never becomes ready. A Future must
-// not be copied. A Future may be read from any goroutine, also while its
-// root executes; once Ready reports true its value never changes.
+// zero value of Future is a future that never becomes ready. A Future may
+// be read from any goroutine, also while its root executes; once Ready
+// reports true its value never changes.
+//
+// A Future is small (three words): it reads its value from the go-redis
+// command it was made for, and learns that the command has been answered
+// from the batch the command went out in.
 type Future[T any] struct {
-	// src is the go-redis command whose reply settles the future; nil for a
-	// future made by Then. Read only by settle.
+	// src holds the reply: the go-redis command, or, for a future made by
+	// Then, the outcome of its function. Read only once rnd is done.
 	src result[T]
-
-	// val and err are written once, before ready is set; read only after.
-	val T
-	err error
-
-	ready atomic.Bool
-
-	// then is a stack of continuations registered by Then. Whoever sees
-	// both ready and a continuation first runs it (see onSettle).
-	then atomic.Pointer[continuation]
+	// rnd is the batch of futures the future settles with; nil for the
+	// zero Future.
+	rnd *round
 }
 
 // result is the part of a go-redis command a Future reads its reply from.
@@ -52,22 +49,19 @@ type result[T any] interface {
 	Result() (T, error)
 }
 
-// settler is the type-erased face of a Future that a pipe keeps in its queue.
-type settler interface {
-	// settle reads the reply from the future's command and returns its error.
-	settle() error
-	// fail settles the future with err without reading a reply.
-	fail(err error)
-}
-
 // Result returns the value and error of the command, or ErrNotReady.
 // A nil reply is reported as [redis.Nil], which is not a failure of the pipe.
 func (f *Future[T]) Result() (T, error) {
-	if !f.ready.Load() {
+	if !f.Ready() {
 		var zero T
 		return zero, ErrNotReady
 	}
-	return f.val, f.err
+	v, err := f.src.Result()
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return v, nil
 }
 
 // Val returns the value of the command: the zero value of T when the future
@@ -86,32 +80,7 @@ func (f *Future[T]) Err() error {
 
 // Ready reports whether the future has settled, with a value or an error.
 func (f *Future[T]) Ready() bool {
-	return f.ready.Load()
-}
-
-func (f *Future[T]) settle() error {
-	v, err := f.src.Result()
-	f.resolve(v, err)
-	return err
-}
-
-func (f *Future[T]) fail(err error) {
-	var zero T
-	f.resolve(zero, err)
-}
-
-// resolve settles f; it is called once.
-func (f *Future[T]) resolve(v T, err error) {
-	if err != nil {
-		var zero T
-		v = zero
-	}
-	f.val, f.err = v, err
-	f.src = nil
-	f.ready.Store(true)
-	if c := f.then.Load(); c != nil {
-		runContinuations(c)
-	}
+	return f.rnd != nil && f.rnd.done()
 }
 
 // Then returns a future derived from f by fn. It is ready when f is: with
@@ -119,54 +88,98 @@ func (f *Future[T]) resolve(v T, err error) {
 // called), when f failed. fn runs once, in the goroutine that settles f (the
 // one that executes the root), or at once if f is already ready.
 func Then[T, U any](f *Future[T], fn func(T) (U, error)) *Future[U] {
-	g := new(Future[U])
-	f.onSettle(func() {
-		if f.err != nil {
-			g.fail(f.err)
-			return
+	out := new(outcome[U])
+	g := &Future[U]{src: out}
+	derive := func() {
+		v, err := f.Result()
+		if err == nil {
+			v2, err2 := fn(v)
+			out.val, out.err = v2, err2
+		} else {
+			out.err = err
 		}
-		g.resolve(fn(f.val))
-	})
+	}
+	if f.Ready() {
+		derive()
+		g.rnd = settled
+		return g
+	}
+	g.rnd = new(round)
+	if f.rnd != nil {
+		f.rnd.onDone(func() {
+			derive()
+			g.rnd.finish()
+		})
+	}
 	return g
 }
 
-// continuation is one function waiting for a future to settle.
+// outcome is the reply of a future made by Then.
+type outcome[T any] struct {
+	val T
+	err error
+}
+
+func (o *outcome[T]) Result() (T, error) { return o.val, o.err }
+
+// round is a set of futures that settle together: those queued on one pipe
+// between two of its Executes. When the root executes, it finishes every
+// round whose commands it sent, so settling costs nothing per future.
+//
+// state is nil while the round is pending, a stack of continuations
+// registered by Then while it is pending, and &finished once it is done.
+type round struct {
+	state atomic.Pointer[continuation]
+}
+
+// finished marks a finished round.
+var finished continuation
+
+// settled is a round that is already done, for futures made ready at once.
+var settled = func() *round {
+	r := new(round)
+	r.state.Store(&finished)
+	return r
+}()
+
+// continuation is one function waiting for a round to finish.
 type continuation struct {
 	run  func()
 	next *continuation
-	done atomic.Bool // set by whichever goroutine runs it
 }
 
-func (c *continuation) runOnce() {
-	if c.done.CompareAndSwap(false, true) {
-		c.run()
-	}
+func (r *round) done() bool {
+	return r.state.Load() == &finished
 }
 
-// onSettle runs fn once f has settled. The push below and the ready flag in
-// resolve are both sequentially consistent, so at least one of this
-// goroutine and the settling one sees the other's write; runOnce makes sure
-// only one of them runs fn.
-func (f *Future[T]) onSettle(fn func()) {
-	c := &continuation{run: fn}
-	for {
-		c.next = f.then.Load()
-		if f.then.CompareAndSwap(c.next, c) {
-			break
-		}
+// finish marks r done and runs its continuations in registration order.
+// The commands of r must be answered (or failed) before.
+func (r *round) finish() {
+	top := r.state.Swap(&finished)
+	if top == nil || top == &finished {
+		return
 	}
-	if f.ready.Load() {
-		c.runOnce()
-	}
-}
-
-// runContinuations runs a stack of continuations in registration order.
-func runContinuations(top *continuation) {
 	var order []*continuation
 	for c := top; c != nil; c = c.next {
 		order = append(order, c)
 	}
 	for i := len(order) - 1; i >= 0; i-- {
-		order[i].runOnce()
+		order[i].run()
+	}
+}
+
+// onDone runs fn once r is done: at once if it is.
+func (r *round) onDone(fn func()) {
+	c := &continuation{run: fn}
+	for {
+		top := r.state.Load()
+		if top == &finished {
+			fn()
+			return
+		}
+		c.next = top
+		if r.state.CompareAndSwap(top, c) {
+			return
+		}
 	}
 }

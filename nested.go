@@ -3,10 +3,13 @@ package redpipe
 import "github.com/redis/go-redis/v9"
 
 // queue is what a pipe holds until it executes: its own commands, those its
-// children handed over, and the callbacks.
+// children handed over, the rounds their futures settle with, and the
+// callbacks.
 type queue struct {
 	own       batch   // commands for the pipe's own connection
 	more      []batch // commands children handed over for other connections
+	rnd       *round  // the round of the futures queued on the pipe itself
+	handed    []*round
 	callbacks []func()
 }
 
@@ -15,14 +18,7 @@ type queue struct {
 type batch struct {
 	to       target
 	cmds     []redis.Cmder
-	futs     []settler // futs[i] settles from cmds[i]
-	rejected []pending // commands go-redis refused to build; never sent
-}
-
-// pending is a command with the future its reply settles.
-type pending struct {
-	cmd redis.Cmder
-	fut settler
+	rejected []redis.Cmder // commands go-redis refused to build; never sent
 }
 
 func (b *batch) len() int {
@@ -32,10 +28,9 @@ func (b *batch) len() int {
 // appendBatch moves the commands of src to the end of b.
 func (b *batch) appendBatch(src *batch) {
 	if len(b.cmds) == 0 {
-		b.cmds, b.futs = src.cmds, src.futs
+		b.cmds = src.cmds
 	} else {
 		b.cmds = append(b.cmds, src.cmds...)
-		b.futs = append(b.futs, src.futs...)
 	}
 	b.rejected = append(b.rejected, src.rejected...)
 }
@@ -77,7 +72,7 @@ func (q *queue) batchFor(to target) *batch {
 }
 
 // absorb appends a child's queue to p's: each batch to p's batch for the
-// same connection, callbacks after p's own.
+// same connection, the rounds, and the callbacks after p's own.
 func (p *Pipe) absorb(child *queue) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -87,6 +82,10 @@ func (p *Pipe) absorb(child *queue) {
 	for i := range child.more {
 		p.q.batchFor(child.more[i].to).appendBatch(&child.more[i])
 	}
+	if child.rnd != nil {
+		p.q.handed = append(p.q.handed, child.rnd)
+	}
+	p.q.handed = append(p.q.handed, child.handed...)
 	p.q.callbacks = append(p.q.callbacks, child.callbacks...)
 }
 
@@ -95,14 +94,25 @@ func (q *queue) discard() {
 	for _, b := range q.batches() {
 		b.failAll(ErrDiscarded)
 	}
+	q.finish()
 }
 
-// failAll settles every future of b with err.
+// failAll sets err on every command of b, so that their futures report it.
 func (b *batch) failAll(err error) {
-	for _, f := range b.futs {
-		f.fail(err)
+	for _, cmd := range b.cmds {
+		cmd.SetErr(err)
 	}
-	for _, r := range b.rejected {
-		r.fut.fail(err)
+	for _, cmd := range b.rejected {
+		cmd.SetErr(err)
+	}
+}
+
+// finish settles every future of q: its commands must have their replies.
+func (q *queue) finish() {
+	if q.rnd != nil {
+		q.rnd.finish()
+	}
+	for _, r := range q.handed {
+		r.finish()
 	}
 }

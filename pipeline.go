@@ -51,7 +51,8 @@ func (t target) label() string {
 //
 // Commands are queued by the methods of Pipe, one per go-redis command (see
 // commands_gen.go), and by [Pipe.Do]. Each costs the allocations go-redis
-// makes for the command plus one for its Future, and sends nothing.
+// makes for the command plus one of three words for its Future, and sends
+// nothing.
 //
 // A Pipe may be used by several goroutines at once: they may queue
 // commands, make children and execute it concurrently. The zero value is a
@@ -185,18 +186,22 @@ func (p *Pipe) take() queue {
 	return q
 }
 
-// push queues cmd, whose reply settles f. A command go-redis refused to
-// build (it carries an error already) is never sent; f settles with that
-// error when the root executes.
-func (p *Pipe) push(cmd redis.Cmder, f settler) {
+// push queues cmd and returns the round its future settles with. A command
+// go-redis refused to build (it carries an error already) is never sent;
+// its future reports that error when the root executes.
+func (p *Pipe) push(cmd redis.Cmder) *round {
 	rejected := cmd.Err() != nil
 	p.mu.Lock()
-	b := &p.q.own
+	q := &p.q
+	if q.rnd == nil {
+		q.rnd = new(round)
+	}
+	r := q.rnd
 	if rejected {
-		b.rejected = append(b.rejected, pending{cmd, f})
+		q.own.rejected = append(q.own.rejected, cmd)
 	} else {
-		b.cmds = append(b.cmds, cmd)
-		b.futs = append(b.futs, f)
+		q.own.cmds = append(q.own.cmds, cmd)
 	}
 	p.mu.Unlock()
+	return r
 }
