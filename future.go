@@ -30,7 +30,8 @@ var (
 // report [ErrNotReady], and [Future.Val] returns the zero value of T. The
 // zero value of Future is a future that never becomes ready. A Future may
 // be read from any goroutine, also while its root executes; once Ready
-// reports true its value never changes.
+// reports true its value never changes. A copy of a Future reads the same
+// reply.
 //
 // A Future is small (three words): it reads its value from the go-redis
 // command it was made for, and learns that the command has been answered
