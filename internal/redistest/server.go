@@ -1,0 +1,213 @@
+// Package redistest starts real Redis processes for the test that asks for them.
+//
+// [StartServer] runs one redis-server, [StartCluster] a three-master Redis
+// Cluster, and [StartProxy] a TCP proxy that delays every request by a fixed
+// amount. Each process listens on a free loopback port (never 6379), keeps its
+// files in [testing.TB.TempDir], has persistence turned off, and is killed by
+// its pid in a [testing.TB.Cleanup] registered by the helper that started it.
+// [Slot] and [KeyInSlot] compute Redis Cluster hash slots without a server.
+//
+// When redis-server is not installed the helpers skip the test, except when
+// the CI environment variable is "true": then they fail it, so that a CI run
+// never passes by skipping.
+//
+//	func TestSomething(t *testing.T) {
+//		srv := redistest.StartServer(t)
+//		rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+//		defer rdb.Close()
+//		// ...
+//	}
+package redistest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// startAttempts is how many times a process is started on fresh ports before
+// giving up; a free port can be taken by someone else between the moment it
+// is picked and the moment redis-server binds it.
+const startAttempts = 5
+
+// startTimeout bounds how long one redis-server may take to answer PING.
+const startTimeout = 10 * time.Second
+
+// RequireServer returns the path of the redis-server executable found in
+// $PATH. If there is none, it fails the test when the environment variable CI
+// is "true" and skips it otherwise.
+func RequireServer(tb testing.TB) string {
+	tb.Helper()
+	path, err := exec.LookPath("redis-server")
+	if err == nil {
+		return path
+	}
+	if os.Getenv("CI") == "true" {
+		tb.Fatalf("redistest: redis-server is required in CI but was not found: %v", err)
+	}
+	tb.Skipf("redistest: redis-server not found (%v); install it with: apt-get install -y redis-server", err)
+	return ""
+}
+
+// Server is one redis-server process listening on a loopback address.
+//
+// The zero value is not usable; create a Server with [StartServer]. A Server
+// must not be copied. Its methods may be called from several goroutines at
+// once.
+type Server struct {
+	// Addr is the host:port the server listens on, e.g. "127.0.0.1:40123".
+	Addr string
+
+	cmd     *exec.Cmd
+	logPath string
+
+	// output collects stdout and stderr, where redis-server reports errors
+	// in its arguments; read it only after exited is closed.
+	output bytes.Buffer
+
+	// exited is closed once cmd.Wait has returned; waitErr is written before.
+	exited  chan struct{}
+	waitErr error
+
+	stopOnce sync.Once
+}
+
+// StartServer starts a redis-server on a free loopback port and waits until
+// it answers PING. extraArgs are appended to its command line, e.g.
+// "--maxmemory", "10mb". The process is killed when the test ends.
+func StartServer(tb testing.TB, extraArgs ...string) *Server {
+	tb.Helper()
+	return startServer(tb, tb.TempDir(), 1, func([]int) []string { return extraArgs })
+}
+
+// startServer starts redis-server in dir on nports fresh loopback ports, the
+// first of which is its client port, with the common arguments followed by
+// those extra returns for the ports. A start that fails, e.g. because a port
+// was taken in between, is retried on fresh ports.
+func startServer(tb testing.TB, dir string, nports int, extra func(ports []int) []string) *Server {
+	tb.Helper()
+	path := RequireServer(tb)
+	var errs []error
+	for attempt := range startAttempts {
+		ports, err := freePorts(nports)
+		if err != nil {
+			tb.Fatalf("redistest: %v", err)
+		}
+		s, err := launch(path, dir, attempt, ports[0], extra(ports))
+		if err == nil {
+			tb.Cleanup(s.Stop)
+			return s
+		}
+		errs = append(errs, err)
+	}
+	tb.Fatalf("redistest: redis-server did not start after %d attempts: %v", startAttempts, errors.Join(errs...))
+	return nil
+}
+
+// launch runs one redis-server and waits for it to answer PING. On failure
+// the process is gone and the error includes the end of its log.
+func launch(path, dir string, attempt, port int, extra []string) (*Server, error) {
+	logPath := filepath.Join(dir, fmt.Sprintf("redis-%d-%d.log", port, attempt))
+	args := []string{
+		"--port", strconv.Itoa(port),
+		"--bind", "127.0.0.1",
+		"--save", "",
+		"--appendonly", "no",
+		"--daemonize", "no",
+		"--dir", dir,
+		"--logfile", logPath,
+	}
+	args = append(args, extra...)
+	s := &Server{
+		Addr:    "127.0.0.1:" + strconv.Itoa(port),
+		cmd:     exec.Command(path, args...),
+		logPath: logPath,
+		exited:  make(chan struct{}),
+	}
+	s.cmd.Stdout = &s.output
+	s.cmd.Stderr = &s.output
+	s.cmd.SysProcAttr = sysProcAttr()
+	// A child the server forked (BGSAVE) may hold the output pipe open after
+	// the server is killed; do not wait for it.
+	s.cmd.WaitDelay = time.Second
+	if err := s.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", path, err)
+	}
+	go func() {
+		s.waitErr = s.cmd.Wait()
+		close(s.exited)
+	}()
+	deadline := time.Now().Add(startTimeout)
+	for {
+		err := ping(s.Addr, 100*time.Millisecond)
+		if err == nil {
+			return s, nil
+		}
+		select {
+		case <-s.exited:
+			return nil, fmt.Errorf("redis-server on port %d exited (%v): %s", port, s.waitErr, s.diagnostics())
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			s.Stop()
+			return nil, fmt.Errorf("redis-server on port %d did not answer PING within %v (%v): %s",
+				port, startTimeout, err, s.diagnostics())
+		}
+	}
+}
+
+// Pid returns the process id of the redis-server.
+func (s *Server) Pid() int {
+	return s.cmd.Process.Pid
+}
+
+// Stop kills the redis-server at once (SIGKILL) and waits for it to exit.
+// Calling Stop more than once, or after the test ended, does nothing.
+func (s *Server) Stop() {
+	s.stopOnce.Do(func() {
+		// Kill fails only if the process has already exited, which Wait
+		// below observes either way.
+		_ = s.cmd.Process.Kill()
+		<-s.exited
+	})
+}
+
+// running reports whether the process has not exited yet.
+func (s *Server) running() bool {
+	select {
+	case <-s.exited:
+		return false
+	default:
+		return true
+	}
+}
+
+// diagnostics returns what the exited server printed and the last lines of
+// its log file, for error messages.
+func (s *Server) diagnostics() string {
+	var lines []string
+	if out := strings.TrimSpace(s.output.String()); out != "" {
+		lines = append(lines, strings.Split(out, "\n")...)
+	}
+	b, err := os.ReadFile(s.logPath)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		lines = append(lines, fmt.Sprintf("(log: %v)", err))
+	}
+	if log := strings.TrimSpace(string(b)); log != "" {
+		log := strings.Split(log, "\n")
+		lines = append(lines, log[max(0, len(log)-10):]...)
+	}
+	if len(lines) == 0 {
+		return "(no output)"
+	}
+	return "\n\t" + strings.Join(lines, "\n\t")
+}
