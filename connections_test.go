@@ -11,44 +11,48 @@ import (
 )
 
 func TestRegistry(t *testing.T) {
-	ctx := context.Background()
-	first, _ := newClient(t, backends()[0].start(t))
-	second, _ := newClient(t, backends()[0].start(t))
-	name := t.Name()
-	t.Cleanup(func() { redpipe.Disconnect(name) })
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		first, _ := newClient(t, b.start(t))
+		second, _ := newClient(t, b.start(t))
+		name := t.Name()
+		t.Cleanup(func() { redpipe.Disconnect(name) })
 
-	require.NoError(t, redpipe.ConnectNamed(name, first))
-	require.NoError(t, redpipe.ConnectNamed(name, first), "the same client again is fine")
-	err := redpipe.ConnectNamed(name, second)
-	assert.ErrorIs(t, err, redpipe.ErrAlreadyConnected)
-	assert.Contains(t, err.Error(), name)
-	assert.Error(t, redpipe.ConnectNamed(name+"/nil", nil))
+		require.NoError(t, redpipe.ConnectNamed(name, first))
+		require.NoError(t, redpipe.ConnectNamed(name, first), "the same client again is fine")
+		err := redpipe.ConnectNamed(name, second)
+		assert.ErrorIs(t, err, redpipe.ErrAlreadyConnected)
+		assert.Contains(t, err.Error(), name)
+		assert.Error(t, redpipe.ConnectNamed(name+"/nil", nil))
 
-	p := redpipe.Pipeline(nil, redpipe.On(name))
-	p.Set("k", "first", 0)
-	require.NoError(t, p.Execute(ctx))
-	assert.Equal(t, "first", first.Get(ctx, "k").Val(), "the first client stays registered")
+		p := redpipe.Pipeline(nil, redpipe.On(name))
+		p.Set("k", "first", 0)
+		require.NoError(t, p.Execute(ctx))
+		assert.Equal(t, "first", first.Get(ctx, "k").Val(), "the first client stays registered")
 
-	redpipe.Disconnect(name)
-	redpipe.Disconnect(name)            // unknown name: no-op
-	redpipe.Disconnect(name + "/never") // never registered: no-op
-	require.NoError(t, redpipe.ConnectNamed(name, second))
-	p.Set("k", "second", 0)
-	require.NoError(t, p.Execute(ctx), "names are looked up at Execute")
-	assert.Equal(t, "second", second.Get(ctx, "k").Val())
+		redpipe.Disconnect(name)
+		redpipe.Disconnect(name)            // unknown name: no-op
+		redpipe.Disconnect(name + "/never") // never registered: no-op
+		require.NoError(t, redpipe.ConnectNamed(name, second))
+		p.Set("k", "second", 0)
+		require.NoError(t, p.Execute(ctx), "names are looked up at Execute")
+		assert.Equal(t, "second", second.Get(ctx, "k").Val())
+	})
 }
 
 func TestConnectIsTheDefault(t *testing.T) {
-	ctx := context.Background()
-	c, _ := newClient(t, backends()[0].start(t))
-	require.NoError(t, redpipe.Connect(c))
-	t.Cleanup(func() { redpipe.Disconnect("") })
-	require.NoError(t, redpipe.ConnectNamed("", c), "Connect is ConnectNamed(\"\", c)")
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		c, _ := newClient(t, b.start(t))
+		require.NoError(t, redpipe.Connect(c))
+		t.Cleanup(func() { redpipe.Disconnect("") })
+		require.NoError(t, redpipe.ConnectNamed("", c), "Connect is ConnectNamed(\"\", c)")
 
-	for _, p := range []*redpipe.Pipe{redpipe.Pipeline(nil), redpipe.Pipeline(nil, redpipe.On(""))} {
-		f := p.Incr("n")
-		require.NoError(t, p.Execute(ctx))
-		require.NoError(t, f.Err())
-	}
-	assert.Equal(t, "2", c.Get(ctx, "n").Val())
+		for _, p := range []*redpipe.Pipe{redpipe.Pipeline(nil), redpipe.Pipeline(nil, redpipe.On(""))} {
+			f := p.Incr("n")
+			require.NoError(t, p.Execute(ctx))
+			require.NoError(t, f.Err())
+		}
+		assert.Equal(t, "2", c.Get(ctx, "n").Val())
+	})
 }

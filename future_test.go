@@ -61,34 +61,38 @@ func TestThen(t *testing.T) {
 }
 
 func TestThenConcurrentWithExecute(t *testing.T) {
-	ctx := context.Background()
-	c, _ := newClient(t, backends()[0].start(t))
-	for range 20 {
-		root := redpipe.New(c)
-		src := root.Incr("n")
-		var wg sync.WaitGroup
-		derived := make([]*redpipe.Future[int64], 8)
-		for i := range derived {
-			wg.Go(func() {
-				derived[i] = redpipe.Then(src, func(n int64) (int64, error) { return n + int64(i), nil })
-			})
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		c, _ := newClient(t, b.start(t))
+		for range 20 {
+			root := redpipe.New(c)
+			src := root.Incr("n")
+			var wg sync.WaitGroup
+			derived := make([]*redpipe.Future[int64], 8)
+			for i := range derived {
+				wg.Go(func() {
+					derived[i] = redpipe.Then(src, func(n int64) (int64, error) { return n + int64(i), nil })
+				})
+			}
+			wg.Go(func() { assert.NoError(t, root.Execute(ctx)) })
+			wg.Wait()
+			for i, d := range derived {
+				require.True(t, d.Ready(), "derived future %d", i)
+				assert.Equal(t, src.Val()+int64(i), d.Val())
+			}
 		}
-		wg.Go(func() { assert.NoError(t, root.Execute(ctx)) })
-		wg.Wait()
-		for i, d := range derived {
-			require.True(t, d.Ready(), "derived future %d", i)
-			assert.Equal(t, src.Val()+int64(i), d.Val())
-		}
-	}
+	})
 }
 
 func TestThenErrorIsNotWrapped(t *testing.T) {
-	ctx := context.Background()
-	c, _ := newClient(t, backends()[0].start(t))
-	root := redpipe.New(c)
-	sentinel := errors.New("bad value")
-	f := redpipe.Then(root.Set("k", "v", 0), func(string) (bool, error) { return true, sentinel })
-	require.NoError(t, root.Execute(ctx))
-	assert.Equal(t, sentinel, f.Err())
-	assert.False(t, f.Val(), "a failed future's Val is the zero value")
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		c, _ := newClient(t, b.start(t))
+		root := redpipe.New(c)
+		sentinel := errors.New("bad value")
+		f := redpipe.Then(root.Set("k", "v", 0), func(string) (bool, error) { return true, sentinel })
+		require.NoError(t, root.Execute(ctx))
+		assert.Equal(t, sentinel, f.Err())
+		assert.False(t, f.Val(), "a failed future's Val is the zero value")
+	})
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/go-redpipe/redpipe/internal/redistest"
 )
 
 // backend starts a fresh Redis server for one test and returns its address.
@@ -19,10 +21,13 @@ type backend struct {
 	start func(tb testing.TB) string
 }
 
-// backends lists the servers every semantic test runs against.
+// backends lists the servers every semantic test runs against: miniredis,
+// fast and always there, and a real redis-server (skipped when it is not
+// installed, except under CI=true).
 func backends() []backend {
 	return []backend{
 		{"miniredis", func(tb testing.TB) string { return miniredis.RunT(tb).Addr() }},
+		{"redis-server", func(tb testing.TB) string { return redistest.StartServer(tb).Addr }},
 	}
 }
 

@@ -50,31 +50,33 @@ func TestPipeUsedByManyGoroutines(t *testing.T) {
 }
 
 func TestConcurrentExecutesOfOneRoot(t *testing.T) {
-	ctx := context.Background()
-	c, _ := newClient(t, backends()[0].start(t))
-	root := redpipe.New(c)
-	var wg sync.WaitGroup
-	var all []*redpipe.Future[int64]
-	var mu sync.Mutex
-	for range 4 {
-		wg.Go(func() {
-			for range 25 {
-				f := root.Incr("n")
-				mu.Lock()
-				all = append(all, f)
-				mu.Unlock()
-				_ = root.Execute(ctx)
-			}
-		})
-	}
-	wg.Wait()
-	require.NoError(t, root.Execute(ctx))
-	seen := make(map[int64]bool)
-	for _, f := range all {
-		require.True(t, f.Ready())
-		seen[f.Val()] = true
-	}
-	assert.Len(t, seen, 100, "every INCR ran exactly once")
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		c, _ := newClient(t, b.start(t))
+		root := redpipe.New(c)
+		var wg sync.WaitGroup
+		var all []*redpipe.Future[int64]
+		var mu sync.Mutex
+		for range 4 {
+			wg.Go(func() {
+				for range 25 {
+					f := root.Incr("n")
+					mu.Lock()
+					all = append(all, f)
+					mu.Unlock()
+					_ = root.Execute(ctx)
+				}
+			})
+		}
+		wg.Wait()
+		require.NoError(t, root.Execute(ctx))
+		seen := make(map[int64]bool)
+		for _, f := range all {
+			require.True(t, f.Ready())
+			seen[f.Val()] = true
+		}
+		assert.Len(t, seen, 100, "every INCR ran exactly once")
+	})
 }
 
 // TestConnectionsAreFlushedConcurrently holds each connection's round trip

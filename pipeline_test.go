@@ -387,13 +387,15 @@ func TestCanceledContext(t *testing.T) {
 }
 
 func TestZeroPipeIsADefaultRoot(t *testing.T) {
-	ctx := context.Background()
-	c, trips := newClient(t, backends()[0].start(t))
-	require.NoError(t, redpipe.Connect(c))
-	t.Cleanup(func() { redpipe.Disconnect("") })
-	var p redpipe.Pipe
-	f := p.Incr("n")
-	require.NoError(t, p.Execute(ctx))
-	assert.Equal(t, int64(1), f.Val())
-	assert.Equal(t, int64(1), trips.trips.Load())
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		c, trips := newClient(t, b.start(t))
+		require.NoError(t, redpipe.Connect(c))
+		t.Cleanup(func() { redpipe.Disconnect("") })
+		var p redpipe.Pipe
+		f := p.Incr("n")
+		require.NoError(t, p.Execute(ctx))
+		assert.Equal(t, int64(1), f.Val())
+		assert.Equal(t, int64(1), trips.trips.Load())
+	})
 }
