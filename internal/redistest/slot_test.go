@@ -146,3 +146,21 @@ func ExampleKeyInSlot() {
 	// Output:
 	// user:{3560} 0
 }
+
+func TestSlotKeys(t *testing.T) {
+	keys := SlotKeys("user:")
+	if len(keys) != SlotCount {
+		t.Fatalf("len(SlotKeys) = %d; want %d", len(keys), SlotCount)
+	}
+	for slot, key := range keys {
+		if got := Slot(key); got != slot {
+			t.Fatalf("Slot(%q) = %d; want %d", key, got, slot)
+		}
+		if !strings.HasPrefix(key, "user:{") {
+			t.Fatalf("key %q does not start with the prefix", key)
+		}
+	}
+	if want := KeyInSlot(0, "user:"); keys[0] != want {
+		t.Errorf("SlotKeys(\"user:\")[0] = %q; want %q, as KeyInSlot makes it", keys[0], want)
+	}
+}
