@@ -160,8 +160,16 @@ func TestProxyCleanup(t *testing.T) {
 	if err == nil || errors.As(err, &ne) && ne.Timeout() {
 		t.Errorf("Read after the proxy's test ended = %d bytes, %v; want the connection closed", n, err)
 	}
+	// A goroutine that has called wg.Done in its deferred calls may still
+	// be on its way out for a moment: give it a second to go.
 	buf := make([]byte, 1<<20)
-	stacks := string(buf[:runtime.Stack(buf, true)])
+	var stacks string
+	for deadline := time.Now().Add(time.Second); ; time.Sleep(10 * time.Millisecond) {
+		stacks = string(buf[:runtime.Stack(buf, true)])
+		if !strings.Contains(stacks, "redistest.(*proxy)") || time.Now().After(deadline) {
+			break
+		}
+	}
 	if strings.Contains(stacks, "redistest.(*proxy)") {
 		t.Errorf("proxy goroutines still running after its test ended:\n%s", stacks)
 	}
