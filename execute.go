@@ -8,34 +8,28 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// send is a root's Execute: it sends q in one round trip per connection,
-// settles every future of q, runs the callbacks and reports the failures.
-func (q *queue) send(ctx context.Context) error {
-	batches := q.batches()
+// send is a root's Execute: it sends q, one round trip per connection plus
+// one per transaction block, all at once; settles every future of q; runs
+// the callbacks and reports the failures. tx is true for a transactional
+// root, whose batches are all transactions.
+func (q *queue) send(ctx context.Context, tx bool) error {
 	var failed []*CommandError
-	sends := make([]flush, 0, len(batches))
-	for _, b := range batches {
+	var jobs []job
+	for _, b := range q.batches() {
 		c, err := b.client()
 		if err != nil {
 			b.failAll(err)
 			failed = b.failures(failed)
 			continue
 		}
-		sends = joinFlush(sends, c, b)
+		jobs = addJob(jobs, c, b, tx || b.block != nil)
 	}
 
-	if len(sends) == 1 {
-		sends[0].run(ctx)
-	} else {
-		var wg sync.WaitGroup
-		for i := range sends {
-			wg.Go(func() { sends[i].run(ctx) })
-		}
-		wg.Wait()
-	}
+	runJobs(ctx, jobs, (*job).run)
+	runJobs(ctx, jobs, (*job).retryScripts)
 
-	for _, s := range sends {
-		for _, b := range s.batches {
+	for _, j := range jobs {
+		for _, b := range j.batches {
 			failed = b.failures(failed)
 		}
 	}
@@ -49,29 +43,55 @@ func (q *queue) send(ctx context.Context) error {
 	return nil
 }
 
-// flush is the work of one connection: the batches that resolve to it.
-type flush struct {
-	client  redis.UniversalClient
+// job is one go-redis pipeline of a root's Execute: the plain batches of a
+// client, or one transaction block.
+type job struct {
+	client  sender
+	tx      bool
 	batches []*batch
 }
 
-// joinFlush adds b to the flush for client c, so that each client gets one
-// pipeline even when several names lead to it.
-func joinFlush(sends []flush, c redis.UniversalClient, b *batch) []flush {
-	for i := range sends {
-		if sends[i].client == c {
-			sends[i].batches = append(sends[i].batches, b)
-			return sends
+// addJob adds b to the plain job of client c, so that each client gets one
+// pipeline even when several names lead to it, or, for a transaction, to a
+// job of its own.
+func addJob(jobs []job, c sender, b *batch, tx bool) []job {
+	if !tx {
+		for i := range jobs {
+			if !jobs[i].tx && jobs[i].client == c {
+				jobs[i].batches = append(jobs[i].batches, b)
+				return jobs
+			}
 		}
 	}
-	return append(sends, flush{client: c, batches: []*batch{b}})
+	return append(jobs, job{client: c, tx: tx, batches: []*batch{b}})
 }
 
-// run sends the flush's commands through one go-redis pipeline. The errors
+// runJobs runs fn for every job, concurrently when there are several.
+func runJobs(ctx context.Context, jobs []job, fn func(*job, context.Context)) {
+	if len(jobs) == 1 {
+		fn(&jobs[0], ctx)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := range jobs {
+		wg.Go(func() { fn(&jobs[i], ctx) })
+	}
+	wg.Wait()
+}
+
+// run sends the job's commands through one go-redis pipeline. The errors
 // go-redis reports are on the commands themselves.
-func (s *flush) run(ctx context.Context) {
-	pl := s.client.Pipeline()
-	for _, b := range s.batches {
+func (j *job) run(ctx context.Context) {
+	var pl redis.Pipeliner
+	if j.tx {
+		pl = j.client.TxPipeline()
+	} else {
+		pl = j.client.Pipeline()
+	}
+	for _, b := range j.batches {
+		if j.tx {
+			loadScripts(ctx, pl, b.scripts)
+		}
 		_ = pl.BatchProcess(ctx, b.cmds...)
 	}
 	if pl.Len() > 0 {
@@ -80,7 +100,7 @@ func (s *flush) run(ctx context.Context) {
 }
 
 // client resolves the connection of b.
-func (b *batch) client() (redis.UniversalClient, error) {
+func (b *batch) client() (sender, error) {
 	if b.to.client != nil {
 		return b.to.client, nil
 	}

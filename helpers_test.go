@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -46,8 +47,16 @@ type tripCounter struct {
 	trips atomic.Int64
 	cmds  atomic.Int64
 
-	mu     sync.Mutex
-	before func() // if set, runs before each pipeline is sent
+	mu        sync.Mutex
+	before    func()     // if set, runs before each pipeline is sent
+	pipelines [][]string // the command names of each pipeline sent
+}
+
+// sent returns the command names of each pipeline sent so far, in order.
+func (h *tripCounter) sent() [][]string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.pipelines)
 }
 
 func (h *tripCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
@@ -73,7 +82,12 @@ func (h *tripCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.
 		if n > 0 {
 			h.trips.Add(1)
 			h.cmds.Add(int64(n))
+			names := make([]string, len(cmds))
+			for i, c := range cmds {
+				names[i] = c.Name()
+			}
 			h.mu.Lock()
+			h.pipelines = append(h.pipelines, names)
 			before := h.before
 			h.mu.Unlock()
 			if before != nil {

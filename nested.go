@@ -1,6 +1,10 @@
 package redpipe
 
-import "github.com/redis/go-redis/v9"
+import (
+	"cmp"
+
+	"github.com/redis/go-redis/v9"
+)
 
 // queue is what a pipe holds until it executes: its own commands, those its
 // children handed over, the rounds their futures settle with, and the
@@ -17,9 +21,15 @@ type queue struct {
 // they were queued.
 type batch struct {
 	to       target
-	cmds     []redis.Cmder
+	block    *txBlock      // set when the batch is a transaction of its own
+	cmds     []redis.Cmder // commands to send
 	rejected []redis.Cmder // commands go-redis refused to build; never sent
+	scripts  []scriptCall  // the script calls among cmds
 }
+
+// txBlock identifies the commands of one Execute of a pipe that begins a
+// transaction under a parent outside it: they go out as one MULTI/EXEC.
+type txBlock struct{ _ byte }
 
 func (b *batch) len() int {
 	return len(b.cmds) + len(b.rejected)
@@ -33,6 +43,7 @@ func (b *batch) appendBatch(src *batch) {
 		b.cmds = append(b.cmds, src.cmds...)
 	}
 	b.rejected = append(b.rejected, src.rejected...)
+	b.scripts = append(b.scripts, src.scripts...)
 }
 
 // batches returns pointers to the non-empty batches of q.
@@ -57,30 +68,39 @@ func (q *queue) len() int {
 	return n
 }
 
-// batchFor returns q's batch for connection to, adding one if needed.
-func (q *queue) batchFor(to target) *batch {
-	if q.own.to == to {
+// batchFor returns q's batch for connection to and transaction block,
+// adding one if needed.
+func (q *queue) batchFor(to target, block *txBlock) *batch {
+	if q.own.to == to && q.own.block == block {
 		return &q.own
 	}
 	for i := range q.more {
-		if q.more[i].to == to {
+		if q.more[i].to == to && q.more[i].block == block {
 			return &q.more[i]
 		}
 	}
-	q.more = append(q.more, batch{to: to})
+	q.more = append(q.more, batch{to: to, block: block})
 	return &q.more[len(q.more)-1]
 }
 
-// absorb appends a child's queue to p's: each batch to p's batch for the
-// same connection, the rounds, and the callbacks after p's own.
-func (p *Pipe) absorb(child *queue) {
+// absorb appends the queue of child, a child of p, to p's: each batch to
+// p's batch for the same connection, the rounds, and the callbacks after
+// p's own. When child begins a transaction (it is transactional and p is
+// not), its batches become one transaction block each, kept apart from
+// p's other commands.
+func (p *Pipe) absorb(child *queue, childTx bool) {
+	var block *txBlock
+	if childTx && !p.tx {
+		block = new(txBlock)
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if child.own.len() > 0 {
-		p.q.batchFor(child.own.to).appendBatch(&child.own)
+		p.q.batchFor(child.own.to, cmp.Or(block, child.own.block)).appendBatch(&child.own)
 	}
 	for i := range child.more {
-		p.q.batchFor(child.more[i].to).appendBatch(&child.more[i])
+		b := &child.more[i]
+		p.q.batchFor(b.to, cmp.Or(block, b.block)).appendBatch(b)
 	}
 	if child.rnd != nil {
 		p.q.handed = append(p.q.handed, child.rnd)

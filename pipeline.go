@@ -16,6 +16,7 @@ type Option func(*options)
 type options struct {
 	name  string
 	named bool
+	tx    bool
 }
 
 // On makes a pipe's commands go to the connection registered under name
@@ -29,9 +30,16 @@ func On(name string) Option {
 
 // target is where a pipe's own commands go.
 type target struct {
-	client redis.UniversalClient // set for a root made by New
-	name   string                // the registry name; with client, a label
-	named  bool                  // name was given with On
+	client sender // set for a root made by New or by Watch
+	name   string // the registry name; with client, a label
+	named  bool   // name was given with On
+}
+
+// sender is what a root sends through: a [redis.UniversalClient], or the
+// watched connection of [Watch].
+type sender interface {
+	Pipeline() redis.Pipeliner
+	TxPipeline() redis.Pipeliner
 }
 
 // label names the connection in error messages.
@@ -61,6 +69,7 @@ func (t target) label() string {
 type Pipe struct {
 	parent *Pipe  // nil for a root
 	to     target // immutable
+	tx     bool   // immutable; commands run in MULTI/EXEC (see Transaction)
 
 	mu sync.Mutex
 	q  queue // guarded by mu
@@ -73,7 +82,7 @@ func New(c redis.UniversalClient, opts ...Option) *Pipe {
 		panic("redpipe: New with a nil client")
 	}
 	o := collect(opts)
-	return newPipe(nil, target{client: c, name: o.name, named: o.named})
+	return newPipe(nil, target{client: c, name: o.name, named: o.named}, o.tx)
 }
 
 // Pipeline returns a pipe under parent, or a root when parent is nil.
@@ -99,7 +108,7 @@ func Pipeline(parent *Pipe, opts ...Option) *Pipe {
 	case parent != nil:
 		to = parent.to
 	}
-	return newPipe(parent, to)
+	return newPipe(parent, to, o.tx || parent != nil && parent.tx)
 }
 
 func collect(opts []Option) options {
@@ -110,8 +119,8 @@ func collect(opts []Option) options {
 	return o
 }
 
-func newPipe(parent *Pipe, to target) *Pipe {
-	p := &Pipe{parent: parent, to: to}
+func newPipe(parent *Pipe, to target, tx bool) *Pipe {
+	p := &Pipe{parent: parent, to: to, tx: tx}
 	p.q.own.to = to
 	return p
 }
@@ -133,10 +142,10 @@ func newPipe(parent *Pipe, to target) *Pipe {
 func (p *Pipe) Execute(ctx context.Context) error {
 	q := p.take()
 	if p.parent != nil {
-		p.parent.absorb(&q)
+		p.parent.absorb(&q, p.tx)
 		return nil
 	}
-	return q.send(ctx)
+	return q.send(ctx, p.tx)
 }
 
 // Reset drops the commands and callbacks queued on p. The futures of the
@@ -189,7 +198,9 @@ func (p *Pipe) take() queue {
 // push queues cmd and returns the round its future settles with. A command
 // go-redis refused to build (it carries an error already) is never sent;
 // its future reports that error when the root executes.
-func (p *Pipe) push(cmd redis.Cmder) *round {
+//
+// script is the Script cmd runs, nil for other commands.
+func (p *Pipe) push(cmd redis.Cmder, script *Script) *round {
 	rejected := cmd.Err() != nil
 	p.mu.Lock()
 	q := &p.q
@@ -197,9 +208,13 @@ func (p *Pipe) push(cmd redis.Cmder) *round {
 		q.rnd = new(round)
 	}
 	r := q.rnd
-	if rejected {
+	switch {
+	case rejected:
 		q.own.rejected = append(q.own.rejected, cmd)
-	} else {
+	case script != nil:
+		q.own.scripts = append(q.own.scripts, scriptCall{cmd.(*redis.Cmd), script})
+		fallthrough
+	default:
 		q.own.cmds = append(q.own.cmds, cmd)
 	}
 	p.mu.Unlock()

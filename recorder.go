@@ -55,5 +55,5 @@ type command[T any] interface {
 // enqueue queues cmd on p and returns the future of its reply. It makes one
 // allocation: the future.
 func enqueue[T any, C command[T]](p *Pipe, cmd C) *Future[T] {
-	return &Future[T]{src: cmd, rnd: p.push(cmd)}
+	return &Future[T]{src: cmd, rnd: p.push(cmd, nil)}
 }

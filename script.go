@@ -1,0 +1,160 @@
+package redpipe
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"slices"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Script is a Lua script that pipes run by its SHA1 digest (EVALSHA), so
+// that its body crosses the network only when a server does not have it.
+//
+// When the replies of a root come back with NOSCRIPT for some of its calls,
+// the root sends only those calls again, in one more round trip per
+// connection, and then settles their futures. A NOSCRIPT reply means the
+// script did not run, so no call runs twice. On one server the follow-up
+// loads each script with SCRIPT LOAD and sends the calls by SHA. On a Redis
+// Cluster the first call of a script on each node that answered NOSCRIPT
+// goes as EVAL, which runs the script and leaves it in that node's cache,
+// and the others by SHA. On a Ring every such call goes as EVAL.
+//
+// Inside a transaction a NOSCRIPT reply would leave the transaction half
+// applied, so a transaction that runs scripts loads them first, with SCRIPT
+// LOAD inside its MULTI ... EXEC, and then runs them by SHA.
+//
+// A Script is immutable: it may be copied and used by several goroutines
+// at once. Its zero value is not usable; make one with [NewScript].
+type Script struct {
+	src, hash string
+}
+
+// NewScript returns the script with the given Lua source.
+func NewScript(src string) *Script {
+	sum := sha1.Sum([]byte(src))
+	return &Script{src: src, hash: hex.EncodeToString(sum[:])}
+}
+
+// Hash returns the script's SHA1 digest, as EVALSHA takes it.
+func (s *Script) Hash() string { return s.hash }
+
+// Run queues the script with keys and args on p. Its future holds the
+// script's reply as go-redis's [redis.Cmd] reads it.
+func (s *Script) Run(p *Pipe, keys []string, args ...any) *Future[any] {
+	return runScript[any](s, p, keys, args, func(c *redis.Cmd) result[any] { return c })
+}
+
+// RunInt64 is Run for a script that replies with an integer.
+func (s *Script) RunInt64(p *Pipe, keys []string, args ...any) *Future[int64] {
+	return runScript[int64](s, p, keys, args, func(c *redis.Cmd) result[int64] { return int64Reply{c} })
+}
+
+// RunString is Run for a script that replies with a string.
+func (s *Script) RunString(p *Pipe, keys []string, args ...any) *Future[string] {
+	return runScript[string](s, p, keys, args, func(c *redis.Cmd) result[string] { return stringReply{c} })
+}
+
+// runScript queues an EVALSHA of s whose future reads its reply through as.
+func runScript[T any](s *Script, p *Pipe, keys []string, args []any, as func(*redis.Cmd) result[T]) *Future[T] {
+	cmd := recorder.EvalSha(background, s.hash, keys, args...)
+	return &Future[T]{src: as(cmd), rnd: p.push(cmd, s)}
+}
+
+type int64Reply struct{ *redis.Cmd }
+
+func (r int64Reply) Result() (int64, error) { return r.Int64() }
+
+type stringReply struct{ *redis.Cmd }
+
+func (r stringReply) Result() (string, error) { return r.Text() }
+
+// scriptCall is a queued EVALSHA and the script it runs.
+type scriptCall struct {
+	cmd    *redis.Cmd
+	script *Script
+}
+
+// loadScripts queues a SCRIPT LOAD on pl for each script that calls run.
+func loadScripts(ctx context.Context, pl redis.Pipeliner, calls []scriptCall) {
+	var loaded []*Script
+	for _, c := range calls {
+		if !slices.Contains(loaded, c.script) {
+			loaded = append(loaded, c.script)
+			_ = pl.Process(ctx, recorder.ScriptLoad(background, c.script.src))
+		}
+	}
+}
+
+// retryScripts sends again, in one pipeline, the script calls of j that
+// came back with NOSCRIPT, and puts the new replies on the original
+// commands. Transactions load their scripts before they run them and are
+// left alone.
+func (j *job) retryScripts(ctx context.Context) {
+	if j.tx {
+		return
+	}
+	var calls []scriptCall
+	for _, b := range j.batches {
+		for _, c := range b.scripts {
+			if err := c.cmd.Err(); err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+				calls = append(calls, c)
+			}
+		}
+	}
+	if len(calls) == 0 {
+		return
+	}
+	pl := j.client.Pipeline()
+	evalFirst := scriptLoader(ctx, j.client, pl, calls)
+	again := make([]*redis.Cmd, len(calls))
+	for i, c := range calls {
+		args := slices.Clone(c.cmd.Args()) // evalsha, hash, numkeys, keys..., args...
+		if evalFirst(c.script, args) {
+			args[0], args[1] = "eval", c.script.src
+		}
+		again[i] = redis.NewCmd(ctx, args...)
+		if n, _ := args[2].(int); n > 0 {
+			again[i].SetFirstKeyPos(3)
+		}
+		_ = pl.Process(ctx, again[i])
+	}
+	_, _ = pl.Exec(ctx)
+	for i, c := range calls {
+		c.cmd.SetVal(again[i].Val())
+		c.cmd.SetErr(again[i].Err())
+	}
+}
+
+// scriptLoader prepares pl to load the scripts of calls on the servers of
+// c and returns whether a call, given its EVALSHA args, must go as EVAL. On
+// one server, each script is loaded with SCRIPT LOAD and every call goes by
+// SHA. On a cluster, the first call of each script on each node goes as
+// EVAL, which leaves the script in that node's cache, the others by SHA.
+// Elsewhere (a ring) every call goes as EVAL.
+func scriptLoader(ctx context.Context, c sender, pl redis.Pipeliner, calls []scriptCall) func(*Script, []any) bool {
+	switch c := c.(type) {
+	case *redis.Client:
+		loadScripts(ctx, pl, calls)
+		return func(*Script, []any) bool { return false }
+	case *redis.ClusterClient:
+		evaled := make(map[string]bool) // script hash and node address
+		return func(s *Script, args []any) bool {
+			n, _ := args[2].(int)
+			if n == 0 {
+				return true // no key: any node
+			}
+			key, _ := args[3].(string)
+			node, err := c.MasterForKey(ctx, key)
+			if err != nil {
+				return true
+			}
+			id := s.hash + "\x00" + node.Options().Addr
+			first := !evaled[id]
+			evaled[id] = true
+			return first
+		}
+	}
+	return func(*Script, []any) bool { return true }
+}
