@@ -151,3 +151,83 @@ func ExamplePipe_Reset() {
 	fmt.Println(f.Ready(), f.Err() == redpipe.ErrDiscarded, root.Len())
 	// Output: true true 0
 }
+
+// A transactional child runs its commands as one MULTI ... EXEC; the rest of
+// the root's batch stays outside it.
+func ExampleTransaction() {
+	srv, _ := miniredis.Run()
+	defer srv.Close()
+	client := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	defer client.Close()
+	ctx := context.Background()
+
+	root := redpipe.New(client)
+	hits := root.Incr("hits") // outside the transaction
+
+	tx := redpipe.Pipeline(root, redpipe.Transaction())
+	tx.HSet("account:1", "balance", 90)
+	tx.HSet("account:2", "balance", 110)
+	moved := tx.LPush("transfers", "1->2:10")
+	tx.Execute(ctx)
+
+	if err := root.Execute(ctx); err != nil {
+		fmt.Println(err)
+	}
+	fmt.Println(hits.Val(), moved.Val())
+	// Output: 1 1
+}
+
+// Watch retries a read-modify-write until no other client changed the
+// watched keys in between.
+func ExampleWatch() {
+	srv, _ := miniredis.Run()
+	defer srv.Close()
+	client := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	defer client.Close()
+	ctx := context.Background()
+	client.Set(ctx, "stock", 5, 0)
+
+	var left *redpipe.Future[int64]
+	err := redpipe.Watch(ctx, client, []string{"stock"}, func(tx *redis.Tx, pipe *redpipe.Pipe) error {
+		stock, err := tx.Get(ctx, "stock").Int()
+		if err != nil {
+			return err
+		}
+		if stock < 2 {
+			return fmt.Errorf("only %d left", stock)
+		}
+		left = pipe.DecrBy("stock", 2)
+		pipe.RPush("orders", "2 items")
+		return nil
+	})
+	fmt.Println(err, left.Val())
+	// Output: <nil> 3
+}
+
+// A script runs by its SHA; the first time a server lacks it, the root
+// loads it and runs the calls again in one more round trip.
+func ExampleScript() {
+	srv, _ := miniredis.Run()
+	defer srv.Close()
+	client := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	defer client.Close()
+	ctx := context.Background()
+
+	// Adds ARGV[1] to KEYS[1], but never beyond ARGV[2].
+	capped := redpipe.NewScript(`
+		local n = redis.call("INCRBY", KEYS[1], ARGV[1])
+		if n > tonumber(ARGV[2]) then
+			redis.call("SET", KEYS[1], ARGV[2])
+			return tonumber(ARGV[2])
+		end
+		return n`)
+
+	root := redpipe.New(client)
+	a := capped.RunInt64(root, []string{"quota"}, 7, 10)
+	b := capped.RunInt64(root, []string{"quota"}, 7, 10)
+	if err := root.Execute(ctx); err != nil {
+		fmt.Println(err)
+	}
+	fmt.Println(a.Val(), b.Val())
+	// Output: 7 10
+}
