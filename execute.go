@@ -8,11 +8,13 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// send is a root's Execute: it sends q, one round trip per connection plus
-// one per transaction block, all at once; settles every future of q; runs
-// the callbacks and reports the failures. tx is true for a transactional
-// root, whose batches are all transactions.
-func (q *queue) send(ctx context.Context, tx bool) error {
+// send is a root's Execute: it sends q, one round trip per connection (or
+// per chunk of commands on it) plus one per transaction block, all
+// connections at once; settles every future of q; runs the callbacks and
+// reports the failures. tx is true for a transactional root, whose batches
+// are all transactions; chunk is the most commands per round trip, 0 for
+// no limit.
+func (q *queue) send(ctx context.Context, tx bool, chunk int) error {
 	var failed []*CommandError
 	var jobs []job
 	for _, b := range q.batches() {
@@ -23,6 +25,11 @@ func (q *queue) send(ctx context.Context, tx bool) error {
 			continue
 		}
 		jobs = addJob(jobs, c, b, tx || b.block != nil)
+	}
+	if !tx {
+		for i := range jobs {
+			jobs[i].chunk = chunk
+		}
 	}
 
 	runJobs(ctx, jobs, (*job).run)
@@ -48,6 +55,7 @@ func (q *queue) send(ctx context.Context, tx bool) error {
 type job struct {
 	client  sender
 	tx      bool
+	chunk   int // the most commands per round trip of a plain job; 0: no limit
 	batches []*batch
 }
 
@@ -79,20 +87,32 @@ func runJobs(ctx context.Context, jobs []job, fn func(*job, context.Context)) {
 	wg.Wait()
 }
 
-// run sends the job's commands through one go-redis pipeline. The errors
-// go-redis reports are on the commands themselves.
+// run sends the job's commands through one go-redis pipeline, in chunks of
+// at most j.chunk commands for a plain job. The errors go-redis reports are
+// on the commands themselves.
 func (j *job) run(ctx context.Context) {
-	var pl redis.Pipeliner
 	if j.tx {
-		pl = j.client.TxPipeline()
-	} else {
-		pl = j.client.Pipeline()
-	}
-	for _, b := range j.batches {
-		if j.tx {
+		pl := j.client.TxPipeline()
+		for _, b := range j.batches {
 			loadScripts(ctx, pl, b.scripts)
+			_ = pl.BatchProcess(ctx, b.cmds...)
 		}
-		_ = pl.BatchProcess(ctx, b.cmds...)
+		_, _ = pl.Exec(ctx)
+		return
+	}
+	pl := j.client.Pipeline()
+	for _, b := range j.batches {
+		for cmds := b.cmds; len(cmds) > 0; {
+			n := len(cmds)
+			if j.chunk > 0 {
+				n = min(n, j.chunk-pl.Len())
+			}
+			_ = pl.BatchProcess(ctx, cmds[:n]...)
+			cmds = cmds[n:]
+			if pl.Len() == j.chunk {
+				_, _ = pl.Exec(ctx)
+			}
+		}
 	}
 	if pl.Len() > 0 {
 		_, _ = pl.Exec(ctx)

@@ -17,6 +17,27 @@ type options struct {
 	name  string
 	named bool
 	tx    bool
+	chunk int // 0: the default; -1: no chunks
+}
+
+// DefaultChunkSize is how many commands a root sends per round trip unless
+// told otherwise with [ChunkSize].
+const DefaultChunkSize = 10000
+
+// ChunkSize makes a root send at most n commands per round trip on each
+// connection; n <= 0 sends everything in one. Redis keeps every reply of a
+// pipeline in its memory until the client reads it, so a huge batch in one
+// round trip makes the server buffer all its replies at once; in chunks of
+// n it buffers n at a time, at the price of one round trip per chunk, one
+// after the other. Futures and callbacks are the same either way. A
+// transaction always goes in one round trip: splitting it would not be a
+// transaction. The default is [DefaultChunkSize]. Children ignore ChunkSize:
+// the root's applies.
+func ChunkSize(n int) Option {
+	if n <= 0 {
+		n = -1
+	}
+	return func(o *options) { o.chunk = n }
 }
 
 // On makes a pipe's commands go to the connection registered under name
@@ -70,6 +91,7 @@ type Pipe struct {
 	parent *Pipe  // nil for a root
 	to     target // immutable
 	tx     bool   // immutable; commands run in MULTI/EXEC (see Transaction)
+	chunk  int    // immutable; for a root: see chunkSize
 
 	mu sync.Mutex
 	q  queue // guarded by mu
@@ -82,7 +104,9 @@ func New(c redis.UniversalClient, opts ...Option) *Pipe {
 		panic("redpipe: New with a nil client")
 	}
 	o := collect(opts)
-	return newPipe(nil, target{client: c, name: o.name, named: o.named}, o.tx)
+	p := newPipe(nil, target{client: c, name: o.name, named: o.named}, o.tx)
+	p.chunk = o.chunk
+	return p
 }
 
 // Pipeline returns a pipe under parent, or a root when parent is nil.
@@ -108,7 +132,9 @@ func Pipeline(parent *Pipe, opts ...Option) *Pipe {
 	case parent != nil:
 		to = parent.to
 	}
-	return newPipe(parent, to, o.tx || parent != nil && parent.tx)
+	p := newPipe(parent, to, o.tx || parent != nil && parent.tx)
+	p.chunk = o.chunk
+	return p
 }
 
 func collect(opts []Option) options {
@@ -145,7 +171,7 @@ func (p *Pipe) Execute(ctx context.Context) error {
 		p.parent.absorb(&q, p.tx)
 		return nil
 	}
-	return q.send(ctx, p.tx)
+	return q.send(ctx, p.tx, p.chunkSize())
 }
 
 // Reset drops the commands and callbacks queued on p. The futures of the
@@ -184,6 +210,18 @@ func (p *Pipe) Do(args ...any) *Future[any] {
 		return enqueue[any](p, cmd)
 	}
 	return enqueue[any](p, recorder.Do(background, args...))
+}
+
+// chunkSize returns how many commands p sends per round trip as a root,
+// 0 for all at once.
+func (p *Pipe) chunkSize() int {
+	switch {
+	case p.chunk == 0:
+		return DefaultChunkSize
+	case p.chunk < 0:
+		return 0
+	}
+	return p.chunk
 }
 
 // take empties p's queue and returns what it held.
