@@ -16,28 +16,35 @@ import (
 // no limit.
 func (q *queue) send(ctx context.Context, tx bool, chunk int) error {
 	var failed []*CommandError
-	var jobs []job
-	for _, b := range q.batches() {
+	var room [1]job // most roots have one job: keep it off the heap
+	jobs := room[:0]
+	add := func(b *batch) {
+		if b.len() == 0 {
+			return
+		}
+		b.sealCmds()
 		c, err := b.client()
 		if err != nil {
-			b.failAll(err)
-			failed = b.failures(failed)
-			continue
+			failed = b.failWith(err, failed)
+			return
 		}
-		jobs = addJob(jobs, c, b, tx || b.block != nil)
+		jobs = addJob(jobs, c, b, tx || b.block != nil, chunk)
 	}
-	if !tx {
-		for i := range jobs {
-			jobs[i].chunk = chunk
-		}
+	add(&q.own)
+	for i := range q.more {
+		add(&q.more[i])
 	}
 
-	runJobs(ctx, jobs, (*job).run)
-	runJobs(ctx, jobs, (*job).retryScripts)
-
-	for _, j := range jobs {
-		for _, b := range j.batches {
-			failed = b.failures(failed)
+	if len(jobs) == 1 {
+		jobs[0].run(ctx)
+		jobs[0].retryScripts(ctx)
+	} else {
+		runConcurrently(ctx, jobs)
+	}
+	for i := range jobs {
+		batches := jobs[i].all()
+		for k := range batches {
+			failed = batches[k].failures(failed)
 		}
 	}
 	q.finish()
@@ -51,38 +58,58 @@ func (q *queue) send(ctx context.Context, tx bool, chunk int) error {
 }
 
 // job is one go-redis pipeline of a root's Execute: the plain batches of a
-// client, or one transaction block.
+// client, or one transaction block. It holds copies of the batches (a job
+// only reads them, and changes only the commands they point to), so that
+// the queue they come from can stay on its root's stack.
 type job struct {
-	client  sender
-	tx      bool
-	chunk   int // the most commands per round trip of a plain job; 0: no limit
-	batches []*batch
+	client sender
+	tx     bool
+	chunk  int      // the most commands per round trip of a plain job; 0: no limit
+	first  [1]batch // the first batch, kept inline: most jobs have one
+	more   []batch  // all the batches, when there are several
+}
+
+// all returns the batches of j.
+func (j *job) all() []batch {
+	if j.more == nil {
+		return j.first[:]
+	}
+	return j.more
 }
 
 // addJob adds b to the plain job of client c, so that each client gets one
 // pipeline even when several names lead to it, or, for a transaction, to a
 // job of its own.
-func addJob(jobs []job, c sender, b *batch, tx bool) []job {
+func addJob(jobs []job, c sender, b *batch, tx bool, chunk int) []job {
 	if !tx {
 		for i := range jobs {
-			if !jobs[i].tx && jobs[i].client == c {
-				jobs[i].batches = append(jobs[i].batches, b)
+			if j := &jobs[i]; !j.tx && j.client == c {
+				j.more = append(append([]batch(nil), j.all()...), *b)
 				return jobs
 			}
 		}
+	} else {
+		chunk = 0 // a transaction is never split
 	}
-	return append(jobs, job{client: c, tx: tx, batches: []*batch{b}})
+	return append(jobs, job{client: c, tx: tx, chunk: chunk, first: [1]batch{*b}})
 }
 
-// runJobs runs fn for every job, concurrently when there are several.
-func runJobs(ctx context.Context, jobs []job, fn func(*job, context.Context)) {
-	if len(jobs) == 1 {
-		fn(&jobs[0], ctx)
-		return
+// runConcurrently runs the jobs, and then their script retries, each job
+// in a goroutine of its own. The goroutines work on copies of the jobs, so
+// that the caller's stay on its stack.
+func runConcurrently(ctx context.Context, jobs []job) {
+	copies := make([]job, len(jobs))
+	for i := range jobs {
+		copies[i] = jobs[i]
+		copies[i].more = append([]batch(nil), jobs[i].all()...)
 	}
 	var wg sync.WaitGroup
-	for i := range jobs {
-		wg.Go(func() { fn(&jobs[i], ctx) })
+	for i := range copies {
+		j := &copies[i]
+		wg.Go(func() {
+			j.run(ctx)
+			j.retryScripts(ctx)
+		})
 	}
 	wg.Wait()
 }
@@ -91,17 +118,23 @@ func runJobs(ctx context.Context, jobs []job, fn func(*job, context.Context)) {
 // at most j.chunk commands for a plain job. The errors go-redis reports are
 // on the commands themselves.
 func (j *job) run(ctx context.Context) {
+	batches := j.all()
 	if j.tx {
 		pl := j.client.TxPipeline()
-		for _, b := range j.batches {
-			loadScripts(ctx, pl, b.scripts)
-			_ = pl.BatchProcess(ctx, b.cmds...)
+		for i := range batches {
+			loadScripts(ctx, pl, batches[i].scripts)
+			_ = pl.BatchProcess(ctx, batches[i].cmds...)
 		}
 		_, _ = pl.Exec(ctx)
 		return
 	}
+	if b := &batches[0]; len(batches) == 1 && b.pl != nil && (j.chunk == 0 || len(b.cmds) <= j.chunk) {
+		_, _ = b.pl.Exec(ctx) // the client's own pipeline: send it as it is
+		return
+	}
 	pl := j.client.Pipeline()
-	for _, b := range j.batches {
+	for i := range batches {
+		b := &batches[i]
 		for cmds := b.cmds; len(cmds) > 0; {
 			n := len(cmds)
 			if j.chunk > 0 {
@@ -143,4 +176,11 @@ func (b *batch) failures(failed []*CommandError) []*CommandError {
 
 func (b *batch) failure(cmd redis.Cmder, err error) *CommandError {
 	return &CommandError{Conn: b.to.label(), Cmd: cmd, Err: err}
+}
+
+// failWith sets err on every command of b and appends a CommandError for
+// each to failed.
+func (b *batch) failWith(err error, failed []*CommandError) []*CommandError {
+	b.failAll(err)
+	return b.failures(failed)
 }

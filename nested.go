@@ -19,27 +19,73 @@ type queue struct {
 
 // batch holds the commands of one queue for one connection, in the order
 // they were queued.
+//
+// They wait in cmds, except in the own batch of a root made by New: there
+// they wait in pl, the client's own go-redis pipeline, which the root then
+// sends as it is, without copying them. When pl is set, cmds is empty
+// until the root executes.
 type batch struct {
 	to       target
-	block    *txBlock      // set when the batch is a transaction of its own
-	cmds     []redis.Cmder // commands to send
-	rejected []redis.Cmder // commands go-redis refused to build; never sent
-	scripts  []scriptCall  // the script calls among cmds
+	block    *txBlock        // set when the batch is a transaction of its own
+	cmds     []redis.Cmder   // the commands; when the root executes, those of pl too
+	pl       redis.Pipeliner // holds the commands instead of cmds, if set
+	rejected []redis.Cmder   // commands go-redis refused to build; never sent
+	scripts  []scriptCall    // the script calls among the commands
 }
 
 // txBlock identifies the commands of one Execute of a pipe that begins a
 // transaction under a parent outside it: they go out as one MULTI/EXEC.
 type txBlock struct{ _ byte }
 
-func (b *batch) len() int {
-	return len(b.cmds) + len(b.rejected)
+// add appends cmd to the commands of b.
+func (b *batch) add(cmd redis.Cmder) {
+	if b.pl != nil {
+		_ = b.pl.Process(background, cmd)
+		return
+	}
+	b.cmds = append(b.cmds, cmd)
 }
 
-// appendBatch moves the commands of src to the end of b.
+// direct makes b hold its commands in a pipeline of c, the client it is
+// for, from now on.
+func (b *batch) direct(c sender) {
+	b.pl = c.Pipeline()
+	// Give the pipeline room for len(room) commands at once, instead of
+	// the 1, 2, 4, 8 it would grow through: go-redis keeps that room when
+	// it discards the commands.
+	_ = b.pl.BatchProcess(background, room[:]...)
+	b.pl.Discard()
+	_ = b.pl.BatchProcess(background, b.cmds...)
+	b.cmds = nil
+}
+
+// room is as many commands as a direct batch has room for at first: all
+// nil, never written.
+var room [16]redis.Cmder
+
+// sealCmds puts the commands of pl in cmds, when the root executes.
+func (b *batch) sealCmds() {
+	if b.pl != nil {
+		b.cmds = b.pl.Cmds()
+	}
+}
+
+func (b *batch) len() int {
+	n := len(b.cmds) + len(b.rejected)
+	if b.pl != nil {
+		n += b.pl.Len()
+	}
+	return n
+}
+
+// appendBatch moves the commands of src, a child's batch, to the end of b.
 func (b *batch) appendBatch(src *batch) {
-	if len(b.cmds) == 0 {
+	switch {
+	case b.pl != nil:
+		_ = b.pl.BatchProcess(background, src.cmds...)
+	case len(b.cmds) == 0:
 		b.cmds = src.cmds
-	} else {
+	default:
 		b.cmds = append(b.cmds, src.cmds...)
 	}
 	b.rejected = append(b.rejected, src.rejected...)
@@ -119,6 +165,7 @@ func (q *queue) discard() {
 
 // failAll sets err on every command of b, so that their futures report it.
 func (b *batch) failAll(err error) {
+	b.sealCmds()
 	for _, cmd := range b.cmds {
 		cmd.SetErr(err)
 	}

@@ -119,3 +119,38 @@ func TestConnectionsAreFlushedConcurrently(t *testing.T) {
 		assert.Equal(t, int64(1), fb.Val())
 	})
 }
+
+func TestOrderAcrossChildrenAndRoot(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		c, trips := newClient(t, b.start(t))
+		name := t.Name() + "/same-client"
+		require.NoError(t, redpipe.ConnectNamed(name, c))
+		t.Cleanup(func() { redpipe.Disconnect(name) })
+
+		root := redpipe.New(c)
+		var got []*redpipe.Future[int64]
+		child := redpipe.Pipeline(root)
+		for range 3 {
+			got = append(got, child.Incr("k"))
+		}
+		require.NoError(t, child.Execute(ctx)) // handed over before the root queues anything
+		for range 2 {
+			got = append(got, root.Incr("k"))
+		}
+		child2 := redpipe.Pipeline(root)
+		got = append(got, child2.Incr("k"))
+		require.NoError(t, child2.Execute(ctx))
+		got = append(got, root.Incr("k"))
+		sameClient := redpipe.Pipeline(root, redpipe.On(name)) // another name for the same client
+		other := sameClient.Incr("other")
+		require.NoError(t, sameClient.Execute(ctx))
+
+		require.NoError(t, root.Execute(ctx))
+		for i, f := range got {
+			assert.Equal(t, int64(i+1), f.Val(), "command %d", i)
+		}
+		assert.Equal(t, int64(1), other.Val())
+		assert.Equal(t, int64(1), trips.trips.Load(), "two names for one client share its round trip")
+	})
+}

@@ -93,8 +93,10 @@ type Pipe struct {
 	tx     bool   // immutable; commands run in MULTI/EXEC (see Transaction)
 	chunk  int    // immutable; for a root: see chunkSize
 
-	mu sync.Mutex
-	q  queue // guarded by mu
+	mu    sync.Mutex
+	q     queue // guarded by mu
+	first round // the round of the first Execute, kept inline; guarded by mu
+	used  bool  // first has been given to q; guarded by mu
 }
 
 // New returns a root pipe that sends its commands to c: a *redis.Client,
@@ -138,11 +140,14 @@ func Pipeline(parent *Pipe, opts ...Option) *Pipe {
 }
 
 func collect(opts []Option) options {
-	var o options
-	for _, opt := range opts {
-		opt(&o)
+	if len(opts) == 0 {
+		return options{}
 	}
-	return o
+	o := new(options)
+	for _, opt := range opts {
+		opt(o)
+	}
+	return *o
 }
 
 func newPipe(parent *Pipe, to target, tx bool) *Pipe {
@@ -243,7 +248,10 @@ func (p *Pipe) push(cmd redis.Cmder, script *Script) *round {
 	p.mu.Lock()
 	q := &p.q
 	if q.rnd == nil {
-		q.rnd = new(round)
+		if q.rnd = &p.first; p.used {
+			q.rnd = new(round)
+		}
+		p.used = true
 	}
 	r := q.rnd
 	switch {
@@ -253,7 +261,10 @@ func (p *Pipe) push(cmd redis.Cmder, script *Script) *round {
 		q.own.scripts = append(q.own.scripts, scriptCall{cmd.(*redis.Cmd), script})
 		fallthrough
 	default:
-		q.own.cmds = append(q.own.cmds, cmd)
+		if q.own.pl == nil && p.parent == nil && !p.tx && p.to.client != nil {
+			q.own.direct(p.to.client)
+		}
+		q.own.add(cmd)
 	}
 	p.mu.Unlock()
 	return r

@@ -96,8 +96,9 @@ func (j *job) retryScripts(ctx context.Context) {
 		return
 	}
 	var calls []scriptCall
-	for _, b := range j.batches {
-		for _, c := range b.scripts {
+	batches := j.all()
+	for i := range batches {
+		for _, c := range batches[i].scripts {
 			if err := c.cmd.Err(); err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
 				calls = append(calls, c)
 			}
