@@ -44,7 +44,7 @@ func (q *queue) send(ctx context.Context, tx bool, chunk int) error {
 	for i := range jobs {
 		batches := jobs[i].all()
 		for k := range batches {
-			failed = batches[k].failures(failed)
+			failed = batches[k].failures(failed, !jobs[i].clean)
 		}
 	}
 	q.finish()
@@ -65,6 +65,7 @@ type job struct {
 	client sender
 	tx     bool
 	chunk  int      // the most commands per round trip of a plain job; 0: no limit
+	clean  bool     // set by run and retryScripts: no command failed
 	first  [1]batch // the first batch, kept inline: most jobs have one
 	more   []batch  // all the batches, when there are several
 }
@@ -112,12 +113,23 @@ func runConcurrently(ctx context.Context, jobs []job) {
 		})
 	}
 	wg.Wait()
+	for i := range jobs {
+		jobs[i].clean = copies[i].clean
+	}
 }
 
 // run sends the job's commands through one go-redis pipeline, in chunks of
 // at most j.chunk commands for a plain job. The errors go-redis reports are
-// on the commands themselves.
+// on the commands themselves; run notes in j.clean whether there were none.
+// An Exec that returns nil saw no command fail (go-redis returns the first
+// command's error), so then no command needs to be looked at for failures.
 func (j *job) run(ctx context.Context) {
+	j.clean = true
+	exec := func(pl redis.Pipeliner) {
+		if _, err := pl.Exec(ctx); err != nil {
+			j.clean = false
+		}
+	}
 	batches := j.all()
 	if j.tx {
 		pl := j.client.TxPipeline()
@@ -125,11 +137,11 @@ func (j *job) run(ctx context.Context) {
 			loadScripts(ctx, pl, batches[i].scripts)
 			_ = pl.BatchProcess(ctx, batches[i].cmds...)
 		}
-		_, _ = pl.Exec(ctx)
+		exec(pl)
 		return
 	}
-	if b := &batches[0]; len(batches) == 1 && b.pl != nil && (j.chunk == 0 || len(b.cmds) <= j.chunk) {
-		_, _ = b.pl.Exec(ctx) // the client's own pipeline: send it as it is
+	if b := &batches[0]; len(batches) == 1 && b.direct && (j.chunk == 0 || len(b.cmds) <= j.chunk) {
+		exec(b.pl) // the client's own pipeline: send it as it is
 		return
 	}
 	pl := j.client.Pipeline()
@@ -143,12 +155,12 @@ func (j *job) run(ctx context.Context) {
 			_ = pl.BatchProcess(ctx, cmds[:n]...)
 			cmds = cmds[n:]
 			if pl.Len() == j.chunk {
-				_, _ = pl.Exec(ctx)
+				exec(pl)
 			}
 		}
 	}
 	if pl.Len() > 0 {
-		_, _ = pl.Exec(ctx)
+		exec(pl)
 	}
 }
 
@@ -160,12 +172,13 @@ func (b *batch) client() (sender, error) {
 	return lookup(b.to.name)
 }
 
-// failures appends a CommandError for each failed command of b to failed.
-// A nil reply is not a failure.
-func (b *batch) failures(failed []*CommandError) []*CommandError {
-	for _, cmd := range b.cmds {
-		if err := cmd.Err(); err != nil && !errors.Is(err, redis.Nil) {
-			failed = append(failed, b.failure(cmd, err))
+// failures appends a CommandError for each failed command of b to failed:
+// those go-redis refused to build, and, if sent is true, those sent. A nil
+// reply is not a failure.
+func (b *batch) failures(failed []*CommandError, sent bool) []*CommandError {
+	for i := 0; sent && i < len(b.cmds); i++ {
+		if err := b.cmds[i].Err(); err != nil && !errors.Is(err, redis.Nil) {
+			failed = append(failed, b.failure(b.cmds[i], err))
 		}
 	}
 	for _, cmd := range b.rejected {
@@ -182,5 +195,5 @@ func (b *batch) failure(cmd redis.Cmder, err error) *CommandError {
 // each to failed.
 func (b *batch) failWith(err error, failed []*CommandError) []*CommandError {
 	b.failAll(err)
-	return b.failures(failed)
+	return b.failures(failed, true)
 }

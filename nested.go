@@ -18,17 +18,14 @@ type queue struct {
 }
 
 // batch holds the commands of one queue for one connection, in the order
-// they were queued.
-//
-// They wait in cmds, except in the own batch of a root made by New: there
-// they wait in pl, the client's own go-redis pipeline, which the root then
-// sends as it is, without copying them. When pl is set, cmds is empty
-// until the root executes.
+// they were queued, in pl, a go-redis pipeline that only holds them until
+// the root executes (see Pipe.newStore).
 type batch struct {
 	to       target
 	block    *txBlock        // set when the batch is a transaction of its own
-	cmds     []redis.Cmder   // the commands; when the root executes, those of pl too
-	pl       redis.Pipeliner // holds the commands instead of cmds, if set
+	pl       redis.Pipeliner // holds the commands; nil while there are none
+	direct   bool            // pl is the pipeline of the client the batch is for
+	cmds     []redis.Cmder   // when the root executes: the commands of pl
 	rejected []redis.Cmder   // commands go-redis refused to build; never sent
 	scripts  []scriptCall    // the script calls among the commands
 }
@@ -37,31 +34,14 @@ type batch struct {
 // transaction under a parent outside it: they go out as one MULTI/EXEC.
 type txBlock struct{ _ byte }
 
-// add appends cmd to the commands of b.
-func (b *batch) add(cmd redis.Cmder) {
-	if b.pl != nil {
-		_ = b.pl.Process(background, cmd)
-		return
+// holds reports whether cmd is the last command of b's pipeline.
+func (b *batch) holds(cmd redis.Cmder) bool {
+	if b.pl == nil {
+		return false
 	}
-	b.cmds = append(b.cmds, cmd)
+	cmds := b.pl.Cmds()
+	return len(cmds) > 0 && cmds[len(cmds)-1] == cmd
 }
-
-// direct makes b hold its commands in a pipeline of c, the client it is
-// for, from now on.
-func (b *batch) direct(c sender) {
-	b.pl = c.Pipeline()
-	// Give the pipeline room for len(room) commands at once, instead of
-	// the 1, 2, 4, 8 it would grow through: go-redis keeps that room when
-	// it discards the commands.
-	_ = b.pl.BatchProcess(background, room[:]...)
-	b.pl.Discard()
-	_ = b.pl.BatchProcess(background, b.cmds...)
-	b.cmds = nil
-}
-
-// room is as many commands as a direct batch has room for at first: all
-// nil, never written.
-var room [16]redis.Cmder
 
 // sealCmds puts the commands of pl in cmds, when the root executes.
 func (b *batch) sealCmds() {
@@ -71,7 +51,7 @@ func (b *batch) sealCmds() {
 }
 
 func (b *batch) len() int {
-	n := len(b.cmds) + len(b.rejected)
+	n := len(b.rejected)
 	if b.pl != nil {
 		n += b.pl.Len()
 	}
@@ -79,17 +59,19 @@ func (b *batch) len() int {
 }
 
 // appendBatch moves the commands of src, a child's batch, to the end of b.
-func (b *batch) appendBatch(src *batch) {
+// When it copies them, it returns src's store, which nothing uses after.
+func (b *batch) appendBatch(src *batch) (emptied redis.Pipeliner) {
 	switch {
-	case b.pl != nil:
-		_ = b.pl.BatchProcess(background, src.cmds...)
-	case len(b.cmds) == 0:
-		b.cmds = src.cmds
+	case src.pl == nil:
+	case b.pl == nil:
+		b.pl, b.direct = src.pl, src.direct
 	default:
-		b.cmds = append(b.cmds, src.cmds...)
+		_ = b.pl.BatchProcess(background, src.pl.Cmds()...)
+		emptied = src.pl
 	}
 	b.rejected = append(b.rejected, src.rejected...)
 	b.scripts = append(b.scripts, src.scripts...)
+	return emptied
 }
 
 // batches returns pointers to the non-empty batches of q.
@@ -141,12 +123,21 @@ func (p *Pipe) absorb(child *queue, childTx bool) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if child.own.len() > 0 {
-		p.q.batchFor(child.own.to, cmp.Or(block, child.own.block)).appendBatch(&child.own)
+	add := func(b *batch) {
+		if b.len() == 0 {
+			return
+		}
+		if pl := p.q.batchFor(b.to, cmp.Or(block, b.block)).appendBatch(b); pl != nil {
+			var maker sender
+			if b.direct {
+				maker = b.to.client
+			}
+			p.top().spares.put(pl, maker)
+		}
 	}
+	add(&child.own)
 	for i := range child.more {
-		b := &child.more[i]
-		p.q.batchFor(b.to, cmp.Or(block, b.block)).appendBatch(b)
+		add(&child.more[i])
 	}
 	if child.rnd != nil {
 		p.q.handed = append(p.q.handed, child.rnd)

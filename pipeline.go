@@ -89,6 +89,7 @@ func (t target) label() string {
 // copied after first use.
 type Pipe struct {
 	parent *Pipe  // nil for a root
+	root   *Pipe  // the root of p's tree; nil for a root (see top)
 	to     target // immutable
 	tx     bool   // immutable; commands run in MULTI/EXEC (see Transaction)
 	chunk  int    // immutable; for a root: see chunkSize
@@ -97,6 +98,8 @@ type Pipe struct {
 	q     queue // guarded by mu
 	first round // the round of the first Execute, kept inline; guarded by mu
 	used  bool  // first has been given to q; guarded by mu
+
+	spares spares // of a root: pipelines its tree's children emptied
 }
 
 // New returns a root pipe that sends its commands to c: a *redis.Client,
@@ -152,6 +155,9 @@ func collect(opts []Option) options {
 
 func newPipe(parent *Pipe, to target, tx bool) *Pipe {
 	p := &Pipe{parent: parent, to: to, tx: tx}
+	if parent != nil {
+		p.root = parent.top()
+	}
 	p.q.own.to = to
 	return p
 }
@@ -209,12 +215,14 @@ func (p *Pipe) Len() int {
 // Do queues any command, given as its words: Do("SET", "k", "v").
 // Its future holds the reply as go-redis's [redis.Cmd] reads it.
 func (p *Pipe) Do(args ...any) *Future[any] {
+	pl := p.lock()
+	defer p.mu.Unlock()
 	if len(args) == 0 {
 		cmd := redis.NewCmd(background)
 		cmd.SetErr(errNoArgs)
 		return enqueue[any](p, cmd)
 	}
-	return enqueue[any](p, recorder.Do(background, args...))
+	return enqueue[any](p, pl.Do(background, args...))
 }
 
 // chunkSize returns how many commands p sends per round trip as a root,
@@ -229,6 +237,14 @@ func (p *Pipe) chunkSize() int {
 	return p.chunk
 }
 
+// top returns the root of p's tree.
+func (p *Pipe) top() *Pipe {
+	if p.root == nil {
+		return p
+	}
+	return p.root
+}
+
 // take empties p's queue and returns what it held.
 func (p *Pipe) take() queue {
 	p.mu.Lock()
@@ -238,34 +254,37 @@ func (p *Pipe) take() queue {
 	return q
 }
 
-// push queues cmd and returns the round its future settles with. A command
-// go-redis refused to build (it carries an error already) is never sent;
-// its future reports that error when the root executes.
+// lock locks p for queueing a command and returns the go-redis pipeline to
+// build it on: the store of p's own batch, which the command joins as it is
+// built. The caller builds one command, calls queued, and unlocks p.mu.
+func (p *Pipe) lock() redis.Pipeliner {
+	p.mu.Lock()
+	b := &p.q.own
+	if b.pl == nil {
+		p.newStore(b)
+	}
+	return b.pl
+}
+
+// queued records cmd, just built on the pipeline lock returned, and returns
+// the round its future settles with. p.mu must be held. A command go-redis
+// refused to build (it carries an error, and is not in the pipeline) is
+// never sent; its future reports that error when the root executes.
 //
 // script is the Script cmd runs, nil for other commands.
-func (p *Pipe) push(cmd redis.Cmder, script *Script) *round {
-	rejected := cmd.Err() != nil
-	p.mu.Lock()
+func (p *Pipe) queued(cmd redis.Cmder, script *Script) *round {
 	q := &p.q
+	if cmd.Err() != nil && !q.own.holds(cmd) {
+		q.own.rejected = append(q.own.rejected, cmd)
+	} else if script != nil {
+		q.own.scripts = append(q.own.scripts, scriptCall{cmd.(*redis.Cmd), script})
+	}
 	if q.rnd == nil {
 		if q.rnd = &p.first; p.used {
 			q.rnd = new(round)
 		}
 		p.used = true
 	}
-	r := q.rnd
-	switch {
-	case rejected:
-		q.own.rejected = append(q.own.rejected, cmd)
-	case script != nil:
-		q.own.scripts = append(q.own.scripts, scriptCall{cmd.(*redis.Cmd), script})
-		fallthrough
-	default:
-		if q.own.pl == nil && p.parent == nil && !p.tx && p.to.client != nil {
-			q.own.direct(p.to.client)
-		}
-		q.own.add(cmd)
-	}
-	p.mu.Unlock()
-	return r
+	return q.rnd
 }
+

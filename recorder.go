@@ -13,11 +13,11 @@ import (
 // keeps it in the command but uses the context given to Exec for I/O.
 var background = context.Background()
 
-// recorder builds go-redis commands without sending them: its hook ends the
-// processing of every command before any I/O, so calling one of its command
-// methods only builds the command, exactly as go-redis builds it for its own
-// pipelines. It never dials. It is immutable after init and safe for
-// concurrent use.
+// recorder makes the go-redis pipelines that hold the commands of pipes
+// whose client is not known until their root executes; such a pipeline
+// builds commands and holds them, and is never executed. Its hook ends any
+// command before I/O all the same, and it never dials. It is immutable
+// after init and safe for concurrent use.
 var recorder = newRecorder()
 
 func newRecorder() *redis.Client {
@@ -52,8 +52,8 @@ type command[T any] interface {
 	result[T]
 }
 
-// enqueue queues cmd on p and returns the future of its reply. It makes one
-// allocation: the future.
+// enqueue returns the future of cmd, just built on the pipeline p.lock
+// returned, with p.mu held. It makes one allocation: the future.
 func enqueue[T any, C command[T]](p *Pipe, cmd C) *Future[T] {
-	return &Future[T]{src: cmd, rnd: p.push(cmd, nil)}
+	return &Future[T]{src: cmd, rnd: p.queued(cmd, nil)}
 }

@@ -58,8 +58,10 @@ func (s *Script) RunString(p *Pipe, keys []string, args ...any) *Future[string] 
 
 // runScript queues an EVALSHA of s whose future reads its reply through as.
 func runScript[T any](s *Script, p *Pipe, keys []string, args []any, as func(*redis.Cmd) result[T]) *Future[T] {
-	cmd := recorder.EvalSha(background, s.hash, keys, args...)
-	return &Future[T]{src: as(cmd), rnd: p.push(cmd, s)}
+	pl := p.lock()
+	defer p.mu.Unlock()
+	cmd := pl.EvalSha(background, s.hash, keys, args...)
+	return &Future[T]{src: as(cmd), rnd: p.queued(cmd, s)}
 }
 
 type int64Reply struct{ *redis.Cmd }
@@ -107,6 +109,7 @@ func (j *job) retryScripts(ctx context.Context) {
 	if len(calls) == 0 {
 		return
 	}
+	j.clean = false // the retried calls are looked at again
 	pl := j.client.Pipeline()
 	evalFirst := scriptLoader(ctx, j.client, pl, calls)
 	again := make([]*redis.Cmd, len(calls))

@@ -62,12 +62,14 @@ func (g *generator) render(wrappers []*wrapper) []byte {
 	}
 
 	for _, w := range wrappers {
-		call := fmt.Sprintf("recorder.%s(%s)", w.name, strings.Join(append([]string{"background"}, w.args...), ", "))
+		call := fmt.Sprintf("pl.%s(%s)", w.name, strings.Join(append([]string{"background"}, w.args...), ", "))
 		if w.multi != nil {
 			call = w.multi.adapter() + "{" + call + "}"
 		}
 		printf("// %s wraps [%s.%s.%[1]s].\n", w.name, pkg, w.iface)
 		printf("func (p *Pipe) %s(%s) *Future[%s] {\n", w.name, joinParams(w.params), w.result)
+		printf("\tpl := p.lock()\n")
+		printf("\tdefer p.mu.Unlock()\n")
 		printf("\treturn enqueue[%s](p, %s)\n", w.result, call)
 		printf("}\n\n")
 	}

@@ -146,7 +146,7 @@ type Cmdable interface {
 
 	// Parameters named like identifiers of the wrapper's body, or not
 	// named at all, are renamed.
-	Publish(ctx context.Context, p string, recorder interface{}) *IntCmd
+	Publish(ctx context.Context, p string, pl interface{}) *IntCmd
 	ObjectIdleTime(ctx context.Context, time string) *DurationCmd
 	Touch(ctx context.Context, _ string, _ ...string) *IntCmd
 	SetArg(ctx context.Context, p, pArg string) *StatusCmd
