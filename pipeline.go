@@ -287,4 +287,3 @@ func (p *Pipe) queued(cmd redis.Cmder, script *Script) *round {
 	}
 	return q.rnd
 }
-
