@@ -1,0 +1,134 @@
+// Command report runs the benchmarks of this module against a fresh
+// redis-server, checks the overhead budgets, and writes the results, a
+// markdown table and a chart, into the repository's docs folder:
+//
+//	cd bench && go run ./report
+//
+// It runs `go test -bench` several times and takes medians: the machines it
+// runs on are shared, so absolute times drift while ratios measured in the
+// same run hold. It exits with status 1 when a budget is not met.
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+func main() {
+	log.SetFlags(0)
+	log.SetPrefix("report: ")
+	count := flag.Int("count", 5, "runs of the batch benchmarks; the report takes medians")
+	benchtime := flag.String("benchtime", "300ms", "go test -benchtime for the batch benchmarks")
+	out := flag.String("out", "../docs", "folder to write bench.md and bench.svg to")
+	flag.Parse()
+
+	start := time.Now()
+	var results []result
+	var raw bytes.Buffer
+	// go test -count runs each row several times in a row, which lets a
+	// change in the machine's load fall on one row only: instead, each
+	// run of go test runs every row once, and the report runs it again.
+	type run struct{ pattern, benchtime string }
+	var runs []run
+	for range *count {
+		runs = append(runs, run{"^BenchmarkBatch$", *benchtime}, run{"^BenchmarkConcurrent$", *benchtime})
+	}
+	runs = append(runs,
+		run{"^BenchmarkBudget$", "300x"}, // interleaves its rows itself
+		run{"^BenchmarkServerMemory$", "1x"})
+	for _, r := range runs {
+		log.Printf("go test -bench %s -benchtime %s", r.pattern, r.benchtime)
+		out, err := goTestBench(r.pattern, r.benchtime)
+		if err != nil {
+			log.Fatal(err)
+		}
+		res, err := parse(out)
+		if err != nil {
+			log.Fatal(err)
+		}
+		raw.WriteString(out)
+		results = append(results, res...)
+	}
+
+	env := describeEnvironment()
+	env.took = time.Since(start)
+	rep := newReport(results, env)
+	md := rep.markdown()
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(*out, "bench.md"), []byte(md), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(*out, "bench.svg"), []byte(rep.chart()), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(*out, "bench.txt"), raw.Bytes(), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(md)
+	if !rep.budgetsMet() {
+		log.Fatal("a budget was not met")
+	}
+}
+
+// goTestBench runs the benchmarks that match pattern and returns what go
+// test printed.
+func goTestBench(pattern, benchtime string) (string, error) {
+	cmd := exec.Command("go", "test", "-run", "^$", "-bench", pattern, "-benchmem",
+		"-benchtime", benchtime, "-count", "1", "-timeout", "60m", ".")
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("go test -bench %s: %w\n%s", pattern, err, stdout.String())
+	}
+	return stdout.String(), nil
+}
+
+// environment is what the benchmarks ran on.
+type environment struct {
+	cpu, cores, goVersion, redisServer string
+	modules                            []string // "path version"
+	date                               string
+	took                               time.Duration
+}
+
+func describeEnvironment() environment {
+	env := environment{date: time.Now().UTC().Format("2006-01-02")}
+	if info, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		n := 0
+		for line := range strings.SplitSeq(string(info), "\n") {
+			if name, ok := strings.CutPrefix(line, "model name"); ok {
+				env.cpu = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(name), ":"))
+				n++
+			}
+		}
+		env.cores = fmt.Sprint(n)
+	}
+	env.goVersion = output("go", "env", "GOVERSION")
+	env.redisServer = output("redis-server", "--version")
+	if v, ok := strings.CutPrefix(env.redisServer, "Redis server v="); ok {
+		env.redisServer, _, _ = strings.Cut(v, " ")
+	}
+	for _, m := range []string{"github.com/redis/go-redis/v9", "github.com/redis/rueidis"} {
+		env.modules = append(env.modules, m+" "+output("go", "list", "-m", "-f", "{{.Version}}", m))
+	}
+	return env
+}
+
+// output runs a command and returns what it printed, trimmed, or "?".
+func output(name string, args ...string) string {
+	out, err := exec.Command(name, args...).Output()
+	if err != nil {
+		return "?"
+	}
+	return strings.TrimSpace(string(out))
+}

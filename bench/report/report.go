@@ -1,0 +1,181 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The rows and sizes of BenchmarkBatch, in the order the report shows them.
+var (
+	batchRows = []string{
+		"go-redis one at a time",
+		"go-redis Pipeliner",
+		"go-redis AsyncAutoPipeline",
+		"rueidis DoMulti",
+		"redpipe flat",
+		"redpipe nested",
+	}
+	batchSizes = []int{1, 10, 100, 1000, 10000}
+)
+
+// budgetSize is the batch size of BenchmarkBudget.
+const budgetSize = 1000
+
+// budget is one overhead budget: a measured value against its limit.
+type budget struct {
+	what  string
+	value float64
+	limit float64
+	unit  string
+}
+
+func (b budget) met() bool { return b.value <= b.limit }
+
+// report is the medians of a run of the benchmarks.
+type report struct {
+	env     environment
+	medians map[string]map[string]float64 // name, unit: median
+	budgets []budget
+	rounds  int // runs of each budget row
+}
+
+func newReport(results []result, env environment) *report {
+	all := make(map[string]map[string][]float64)
+	for _, r := range results {
+		if all[r.name] == nil {
+			all[r.name] = make(map[string][]float64)
+		}
+		for unit, v := range r.metrics {
+			all[r.name][unit] = append(all[r.name][unit], v)
+		}
+	}
+	rep := &report{env: env, medians: make(map[string]map[string]float64)}
+	for name, units := range all {
+		rep.medians[name] = make(map[string]float64)
+		for unit, vs := range units {
+			rep.medians[name][unit] = median(vs)
+		}
+	}
+
+	// The budgets compare each round's redpipe rows with the go-redis
+	// Pipeliner of the same round: paired, the ratios hold when the
+	// machine's load drifts between rounds.
+	raw := all["Budget/go-redis Pipeliner"]
+	flat := all["Budget/redpipe flat"]
+	nested := all["Budget/redpipe nested"]
+	rep.rounds = len(raw["ns/op"])
+	ratio := func(rows map[string][]float64) float64 {
+		var rs []float64
+		for i := range min(len(rows["ns/op"]), len(raw["ns/op"])) {
+			rs = append(rs, rows["ns/op"][i]/raw["ns/op"][i])
+		}
+		return median(rs)
+	}
+	perCommand := func(rows map[string][]float64, unit string) float64 {
+		return (median(rows[unit]) - median(raw[unit])) / budgetSize
+	}
+	rep.budgets = []budget{
+		{"redpipe flat: time against go-redis Pipeliner", ratio(flat), 1.05, "x"},
+		{"redpipe flat: extra allocations per command", perCommand(flat, "allocs/op"), 1, ""},
+		{"redpipe flat: extra bytes per command", perCommand(flat, "B/op"), 48, "B"},
+		{"redpipe nested: time against go-redis Pipeliner", ratio(nested), 1.10, "x"},
+	}
+	return rep
+}
+
+func (r *report) budgetsMet() bool {
+	for _, b := range r.budgets {
+		if !b.met() {
+			return false
+		}
+	}
+	return true
+}
+
+// markdown renders the report.
+func (r *report) markdown() string {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	p("# Benchmarks\n\n")
+	p("Measured on %s with `cd bench && go run ./report`: %s, %s cores; %s; redis-server %s on loopback, "+
+		"started by the benchmarks; %s. Each figure is the median of several runs; the whole report took %s.\n\n",
+		r.env.date, r.env.cpu, r.env.cores, r.env.goVersion, r.env.redisServer,
+		strings.Join(r.env.modules, ", "), r.env.took.Round(1e9))
+
+	p("## Batches of INCR\n\n")
+	p("Commands per second, by batch size (every reply read):\n\n")
+	p("| row |")
+	for _, n := range batchSizes {
+		p(" %d |", n)
+	}
+	p("\n|---|")
+	for range batchSizes {
+		p("---:|")
+	}
+	p("\n")
+	for _, row := range batchRows {
+		p("| %s |", row)
+		for _, n := range batchSizes {
+			p(" %s |", human(r.medians[batchName(row, n)]["cmds/s"]))
+		}
+		p("\n")
+	}
+	p("\n![commands per second by batch size](bench.svg)\n\n")
+
+	p("Every row at every size:\n\n")
+	p("| row | batch | ns/op | commands/s | allocs/op | B/op |\n|---|---:|---:|---:|---:|---:|\n")
+	for _, row := range batchRows {
+		for _, n := range batchSizes {
+			m := r.medians[batchName(row, n)]
+			p("| %s | %d | %.0f | %s | %.0f | %.0f |\n", row, n, m["ns/op"], human(m["cmds/s"]), m["allocs/op"], m["B/op"])
+		}
+	}
+
+	p("\n## 64 goroutines, each with its own batch of 100\n\n")
+	p("| row | ns/op | commands/s | allocs/op | B/op |\n|---|---:|---:|---:|---:|\n")
+	for _, row := range []string{"go-redis Pipeliner", "redpipe flat"} {
+		m := r.medians["Concurrent/"+row]
+		p("| %s | %.0f | %s | %.0f | %.0f |\n", row, m["ns/op"], human(m["cmds/s"]), m["allocs/op"], m["B/op"])
+	}
+
+	p("\n## Overhead budgets at %d commands\n\n", budgetSize)
+	p("The budget rows run interleaved, %d rounds; times are the medians of the per-round ratios "+
+		"to the go-redis Pipeliner of the same round.\n\n", r.rounds)
+	p("| budget | measured | limit | |\n|---|---:|---:|---|\n")
+	for _, bud := range r.budgets {
+		verdict := "met"
+		if !bud.met() {
+			verdict = "**not met**"
+		}
+		p("| %s | %.3f%s | %g%s | %s |\n", bud.what, bud.value, bud.unit, bud.limit, bud.unit, verdict)
+	}
+
+	p("\n## Server memory for a huge batch\n\n")
+	p("One batch of 200,000 GETs of a 1 KB value, each row on a fresh redis-server: the server's peak memory " +
+		"(`used_memory_peak`) above its memory before the batch.\n\n")
+	p("| row | server peak | time |\n|---|---:|---:|\n")
+	for _, row := range []string{"go-redis Pipeliner", "redpipe"} {
+		m := r.medians["ServerMemory/"+row]
+		label := row
+		if row == "redpipe" {
+			label = "redpipe (chunks of 10,000)"
+		}
+		p("| %s | %.1f MB | %.0f ms |\n", label, m["server-peak-MB"], m["ns/op"]/1e6)
+	}
+	return b.String()
+}
+
+func batchName(row string, n int) string {
+	return fmt.Sprintf("Batch/%s/n=%d", row, n)
+}
+
+// human writes a rate with a k or M suffix.
+func human(v float64) string {
+	switch {
+	case v >= 1e6:
+		return fmt.Sprintf("%.3gM", v/1e6)
+	case v >= 1e3:
+		return fmt.Sprintf("%.3gk", v/1e3)
+	}
+	return fmt.Sprintf("%.3g", v)
+}
