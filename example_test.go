@@ -12,9 +12,10 @@ import (
 	"github.com/go-redpipe/redpipe"
 )
 
-// IncrAndExpireExample is the idiom: a reusable function that takes an
-// optional parent pipe.
-func IncrAndExpireExample(ctx context.Context, parent *redpipe.Pipe, key string, ttl time.Duration) *redpipe.Future[int64] {
+// IncrAndExpire is the idiom the package exists for: a reusable function
+// that takes an optional parent pipe. Alone it makes its own round trip;
+// inside a caller's pipe it adds none.
+func IncrAndExpire(ctx context.Context, parent *redpipe.Pipe, key string, ttl time.Duration) *redpipe.Future[int64] {
 	pipe := redpipe.Pipeline(parent) // parent may be nil
 	defer pipe.Execute(ctx)
 	n := pipe.Incr(key)
@@ -34,14 +35,14 @@ func Example() {
 	ctx := context.Background()
 
 	// Alone: one round trip of its own.
-	n := IncrAndExpireExample(ctx, nil, "visits", time.Hour)
+	n := IncrAndExpire(ctx, nil, "visits", time.Hour)
 	fmt.Println("alone:", n.Val())
 
 	// Under a root: 100 calls, 200 commands, one round trip.
 	root := redpipe.Pipeline(nil)
 	var counts []*redpipe.Future[int64]
 	for range 100 {
-		counts = append(counts, IncrAndExpireExample(ctx, root, "visits", time.Hour))
+		counts = append(counts, IncrAndExpire(ctx, root, "visits", time.Hour))
 	}
 	fmt.Println("queued:", root.Len())
 	if err := root.Execute(ctx); err != nil {

@@ -14,16 +14,6 @@ import (
 	"github.com/go-redpipe/redpipe"
 )
 
-// IncrAndExpire is the building block the package exists for: alone it makes
-// its own round trip; inside a caller's pipe it adds none.
-func IncrAndExpire(ctx context.Context, parent *redpipe.Pipe, key string, ttl time.Duration) *redpipe.Future[int64] {
-	pipe := redpipe.Pipeline(parent) // parent may be nil
-	defer pipe.Execute(ctx)
-	n := pipe.Incr(key)
-	pipe.Expire(key, ttl)
-	return n
-}
-
 func TestCommandsWaitForTheRoot(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
