@@ -43,4 +43,12 @@
 // [Then] derives a future from a future. [Pipe.OnExecute] runs callbacks
 // once every future of the batch has settled, and [Pipe.Reset] drops what a
 // pipe has queued, settling its futures with [ErrDiscarded].
+//
+// [Transaction] makes a pipe's commands one MULTI ... EXEC, also inside a
+// larger batch; [Watch] retries a read-modify-write transaction on watched
+// keys; a [Script] runs Lua by its SHA1 and loads itself where a server
+// lacks it. A root sends a huge batch in chunks of [DefaultChunkSize]
+// commands (see [ChunkSize]), so that Redis never buffers all its replies
+// at once. On a Redis Cluster, go-redis splits a root's batch by node; a
+// command whose keys span slots fails with CROSSSLOT on its own future.
 package redpipe

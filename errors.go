@@ -18,7 +18,8 @@ var (
 // ExecError is the error of a root's [Pipe.Execute] when commands failed.
 // It says how many failed on which connection; [errors.Is] and [errors.As]
 // reach each failed command's error through it. A nil reply is not a
-// failure and never makes an ExecError.
+// failure and never makes an ExecError. Execute makes it; it is read-only
+// after, and may be read from several goroutines at once.
 type ExecError struct {
 	// Commands holds one entry per failed command, grouped by connection,
 	// in the order they were queued within each connection.
@@ -66,7 +67,8 @@ func (e *ExecError) Unwrap() []error {
 }
 
 // CommandError is the failure of one command of a batch: the same error
-// its future reports, with the command and the connection it was for.
+// its future reports, with the command and the connection it was for. It
+// is read-only once Execute returns.
 type CommandError struct {
 	Conn string      // the connection, as named in messages
 	Cmd  redis.Cmder // the command that failed

@@ -16,8 +16,8 @@ import (
 // no limit.
 func (q *queue) send(ctx context.Context, tx bool, chunk int) error {
 	var failed []*CommandError
-	var room [1]job // most roots have one job: keep it off the heap
-	jobs := room[:0]
+	var one [1]job // most roots have one job: keep it off the heap
+	jobs := one[:0]
 	add := func(b *batch) {
 		if b.len() == 0 {
 			return

@@ -9,7 +9,7 @@ import (
 	"github.com/redis/go-redis/v9/maintnotifications"
 )
 
-// background is the context the recorder builds commands with. go-redis
+// background is the context commands are built with. go-redis
 // keeps it in the command but uses the context given to Exec for I/O.
 var background = context.Background()
 
