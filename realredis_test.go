@@ -88,7 +88,7 @@ func TestConnectionsFlushConcurrentlyInTime(t *testing.T) {
 	require.NoError(t, root.Execute(ctx))
 	elapsed := time.Since(start)
 	assert.GreaterOrEqual(t, elapsed, latency)
-	assert.Less(t, elapsed, 2*latency-latency/4, "the two connections' round trips overlap")
+	assert.Less(t, elapsed, 2*latency-latency/10, "the two connections' round trips overlap: one after the other they take 2 latencies")
 
 	for i := range n {
 		assert.Equal(t, int64(i+1), a[i].Val(), "replies keep their order on the first connection")
