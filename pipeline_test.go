@@ -389,3 +389,15 @@ func TestZeroPipeIsADefaultRoot(t *testing.T) {
 		assert.Equal(t, int64(1), trips.trips.Load())
 	})
 }
+
+func TestPanicWhileBuildingLeavesThePipeUsable(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		c, _ := newClient(t, b.start(t))
+		root := redpipe.New(c)
+		assert.Panics(t, func() { root.GeoRadius("k", 0, 0, nil) }, "go-redis dereferences the nil query")
+		f := root.Incr("n")
+		require.NoError(t, root.Execute(ctx))
+		assert.Equal(t, int64(1), f.Val())
+	})
+}
