@@ -114,7 +114,8 @@ func TestConnectionsAreFlushedConcurrently(t *testing.T) {
 		fb := child.Incr("b")
 		require.NoError(t, child.Execute(ctx))
 		require.NoError(t, root.Execute(ctx))
-		assert.True(t, <-together && <-together, "both connections were in flight at once")
+		first, second := <-together, <-together
+		assert.True(t, first && second, "both connections were in flight at once")
 		assert.Equal(t, int64(1), fa.Val())
 		assert.Equal(t, int64(1), fb.Val())
 	})
