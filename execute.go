@@ -140,7 +140,7 @@ func (j *job) run(ctx context.Context) {
 		exec(pl)
 		return
 	}
-	if b := &batches[0]; len(batches) == 1 && b.direct && (j.chunk == 0 || len(b.cmds) <= j.chunk) {
+	if b := &batches[0]; len(batches) == 1 && b.maker != nil && (j.chunk == 0 || len(b.cmds) <= j.chunk) {
 		exec(b.pl) // the client's own pipeline: send it as it is
 		return
 	}

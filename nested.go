@@ -24,7 +24,7 @@ type batch struct {
 	to       target
 	block    *txBlock        // set when the batch is a transaction of its own
 	pl       redis.Pipeliner // holds the commands; nil while there are none
-	direct   bool            // pl is the pipeline of the client the batch is for
+	maker    sender          // the client pl belongs to; nil for the recorder's
 	cmds     []redis.Cmder   // when the root executes: the commands of pl
 	rejected []redis.Cmder   // commands go-redis refused to build; never sent
 	scripts  []scriptCall    // the script calls among the commands
@@ -64,7 +64,7 @@ func (b *batch) appendBatch(src *batch) (emptied redis.Pipeliner) {
 	switch {
 	case src.pl == nil:
 	case b.pl == nil:
-		b.pl, b.direct = src.pl, src.direct
+		b.pl, b.maker = src.pl, src.maker
 	default:
 		_ = b.pl.BatchProcess(background, src.pl.Cmds()...)
 		emptied = src.pl
@@ -128,11 +128,7 @@ func (p *Pipe) absorb(child *queue, childTx bool) {
 			return
 		}
 		if pl := p.q.batchFor(b.to, cmp.Or(block, b.block)).appendBatch(b); pl != nil {
-			var maker sender
-			if b.direct {
-				maker = b.to.client
-			}
-			p.top().spares.put(pl, maker)
+			p.top().spares.put(pl, b.maker)
 		}
 	}
 	add(&child.own)

@@ -17,18 +17,17 @@ import (
 // commands, and a parent with no commands yet takes a child's. Other pipes
 // keep their commands in a pipeline of the recorder.
 func (p *Pipe) newStore(b *batch) {
-	var maker sender
-	if !p.tx && p.to.client != nil {
-		maker = p.to.client
+	if !p.tx {
+		b.maker = p.to.client
 	}
-	b.direct = maker != nil
-	if b.pl = p.top().spares.get(maker); b.pl != nil {
+	if b.pl = p.top().spares.get(b.maker); b.pl != nil {
 		return
 	}
-	if maker == nil {
-		maker = recorder
+	if b.maker != nil {
+		b.pl = b.maker.Pipeline()
+	} else {
+		b.pl = recorder.Pipeline()
 	}
-	b.pl = maker.Pipeline()
 	// Room for len(room) commands at once, instead of the 1, 2, 4, 8 the
 	// pipeline would grow through: go-redis keeps it when it discards.
 	_ = b.pl.BatchProcess(background, room[:]...)
