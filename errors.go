@@ -52,7 +52,7 @@ func (e *ExecError) Error() string {
 		if c.n == 1 {
 			noun = "command"
 		}
-		fmt.Fprintf(&b, "%d %s failed on %s (first: %s: %v)", c.n, noun, c.label, cmdName(c.first.Cmd), c.first.Err)
+		fmt.Fprintf(&b, "%d %s failed on %s (first: %s: %v)", c.n, noun, c.label, c.first.cmdName(), c.first.Err)
 	}
 	return b.String()
 }
@@ -73,10 +73,20 @@ type CommandError struct {
 	Conn string      // the connection, as named in messages
 	Cmd  redis.Cmder // the command that failed
 	Err  error       // the command's error, as its future reports it
+
+	name string // the command's name, when Cmd has no args
 }
 
 func (e *CommandError) Error() string {
-	return fmt.Sprintf("redpipe: %s on %s: %v", cmdName(e.Cmd), e.Conn, e.Err)
+	return fmt.Sprintf("redpipe: %s on %s: %v", e.cmdName(), e.Conn, e.Err)
+}
+
+// cmdName names the command in messages.
+func (e *CommandError) cmdName() string {
+	if e.name != "" {
+		return e.name
+	}
+	return cmdName(e.Cmd)
 }
 
 // Unwrap returns the command's error.

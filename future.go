@@ -1,18 +1,26 @@
 package redpipe
 
 import (
+	"context"
 	"errors"
-	"sync/atomic"
 )
 
 // The sentinel errors of the package. Test for them with [errors.Is]: the
 // errors the package returns may wrap them with more detail.
 var (
 	// ErrNotReady is what a Future reports until its root pipe has executed.
+	// While its command is still on a child pipe that has not executed, the
+	// error says so, and still matches ErrNotReady.
 	ErrNotReady = errors.New("redpipe: future not ready: its root pipe has not executed")
 
 	// ErrDiscarded settles the futures of commands dropped by [Pipe.Reset].
 	ErrDiscarded = errors.New("redpipe: command discarded by Reset")
+
+	// ErrNotSent settles the futures of commands that a root did not send
+	// because of another command or an earlier failure: a transaction
+	// holding a command refused while queueing, or a connection that failed
+	// earlier in the same Execute. The error says which.
+	ErrNotSent = errors.New("redpipe: command not sent")
 
 	// ErrNoConnection settles the futures of commands queued for a connection
 	// name that is not registered when their root executes.
@@ -27,22 +35,21 @@ var (
 // that sends the command has executed.
 //
 // Until then [Future.Ready] is false, [Future.Result] and [Future.Err]
-// report [ErrNotReady], and [Future.Val] returns the zero value of T. The
-// zero value of Future is a future that never becomes ready. A Future may
-// be read from any goroutine, also while its root executes; once Ready
-// reports true its value never changes. A copy of a Future reads the same
-// reply.
+// report an error that matches [ErrNotReady], and [Future.Val] returns the
+// zero value of T; [Future.Wait] blocks until it is ready. The zero value
+// of Future is a future that never becomes ready. A Future may be read
+// from any goroutine, also while its root executes; once Ready reports true
+// its value never changes. A copy of a Future reads the same reply.
 //
 // A Future is small (three words): it reads its value from the go-redis
 // command it was made for, and learns that the command has been answered
-// from the batch the command went out in.
+// from a latch it shares with the other commands of its batch.
 type Future[T any] struct {
 	// src holds the reply: the go-redis command, or, for a future made by
-	// Then, the outcome of its function. Read only once rnd is done.
+	// Then, the outcome of its function. Read only once latch is open.
 	src result[T]
-	// rnd is the batch of futures the future settles with; nil for the
-	// zero Future.
-	rnd *round
+	// latch opens when src holds the reply; nil for the zero Future.
+	latch *latch
 }
 
 // result is the part of a go-redis command a Future reads its reply from.
@@ -50,12 +57,16 @@ type result[T any] interface {
 	Result() (T, error)
 }
 
-// Result returns the value and error of the command, or ErrNotReady.
-// A nil reply is reported as [redis.Nil], which is not a failure of the pipe.
+// Result returns the value and error of the command, or an error matching
+// [ErrNotReady]. A nil reply is reported as [redis.Nil], which is not a
+// failure of the pipe.
 func (f *Future[T]) Result() (T, error) {
 	if !f.Ready() {
 		var zero T
-		return zero, ErrNotReady
+		if f.latch == nil {
+			return zero, ErrNotReady
+		}
+		return zero, f.latch.notReady()
 	}
 	v, err := f.src.Result()
 	if err != nil {
@@ -72,8 +83,8 @@ func (f *Future[T]) Val() T {
 	return v
 }
 
-// Err returns the error of the command, ErrNotReady before the future is
-// ready, and nil when the command succeeded.
+// Err returns the error of the command, an error matching [ErrNotReady]
+// before the future is ready, and nil when the command succeeded.
 func (f *Future[T]) Err() error {
 	_, err := f.Result()
 	return err
@@ -81,36 +92,64 @@ func (f *Future[T]) Err() error {
 
 // Ready reports whether the future has settled, with a value or an error.
 func (f *Future[T]) Ready() bool {
-	return f.rnd != nil && f.rnd.done()
+	return f.latch != nil && f.latch.isOpen()
+}
+
+// Wait blocks until f settles and then returns its Result, or until ctx is
+// done and then returns the zero value and ctx's error. A future that has
+// settled returns its Result even if ctx is done. The zero Future waits
+// until ctx is done. Wait may be called from any goroutine; something else
+// must execute f's root.
+func (f *Future[T]) Wait(ctx context.Context) (T, error) {
+	var err error
+	if f.latch == nil {
+		<-ctx.Done()
+		err = ctx.Err()
+	} else {
+		err = f.latch.wait(ctx)
+	}
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return f.Result()
 }
 
 // Then returns a future derived from f by fn. It is ready when f is: with
 // fn's result when f succeeded, or with f's error, unchanged (fn is not
-// called), when f failed. fn runs once, in the goroutine that settles f (the
-// one that executes the root), or at once if f is already ready.
+// called), when f failed.
+//
+// fn runs once. When f is already ready it runs at once, in the goroutine
+// that calls Then. Otherwise it runs in the goroutine that executes f's
+// root, after every future of the batch has settled (so it may read any
+// of them) and before the [Pipe.OnExecute] callbacks. If fn panics there,
+// the derived future fails with a [*PanicError], every other future and
+// callback still runs, and then the root's Execute panics with it.
 func Then[T, U any](f *Future[T], fn func(T) (U, error)) *Future[U] {
 	out := new(outcome[U])
-	g := &Future[U]{src: out}
 	derive := func() {
 		v, err := f.Result()
-		if err == nil {
-			v2, err2 := fn(v)
-			out.val, out.err = v2, err2
-		} else {
+		if err != nil {
 			out.err = err
+			return
 		}
+		out.val, out.err = fn(v)
 	}
-	if f.Ready() {
+	if f.latch == nil {
+		return &Future[U]{src: out} // never ready, as f
+	}
+	g := &Future[U]{src: out, latch: &latch{src: f.latch}}
+	registered := f.latch.then(func(c *catcher) {
+		if p := c.try("a Then function", derive); p != nil {
+			out.val, out.err = *new(U), p
+		}
+		for _, fn := range g.latch.open() {
+			fn(c)
+		}
+	})
+	if !registered {
 		derive()
-		g.rnd = settled
-		return g
-	}
-	g.rnd = new(round)
-	if f.rnd != nil {
-		f.rnd.onDone(func() {
-			derive()
-			g.rnd.finish()
-		})
+		g.latch = opened
 	}
 	return g
 }
@@ -122,65 +161,3 @@ type outcome[T any] struct {
 }
 
 func (o *outcome[T]) Result() (T, error) { return o.val, o.err }
-
-// round is a set of futures that settle together: those queued on one pipe
-// between two of its Executes. When the root executes, it finishes every
-// round whose commands it sent, so settling costs nothing per future.
-//
-// state is nil while the round is pending, a stack of continuations
-// registered by Then while it is pending, and &finished once it is done.
-type round struct {
-	state atomic.Pointer[continuation]
-}
-
-// finished marks a finished round.
-var finished continuation
-
-// settled is a round that is already done, for futures made ready at once.
-var settled = func() *round {
-	r := new(round)
-	r.state.Store(&finished)
-	return r
-}()
-
-// continuation is one function waiting for a round to finish.
-type continuation struct {
-	run  func()
-	next *continuation
-}
-
-func (r *round) done() bool {
-	return r.state.Load() == &finished
-}
-
-// finish marks r done and runs its continuations in registration order.
-// The commands of r must be answered (or failed) before.
-func (r *round) finish() {
-	top := r.state.Swap(&finished)
-	if top == nil || top == &finished {
-		return
-	}
-	var order []*continuation
-	for c := top; c != nil; c = c.next {
-		order = append(order, c)
-	}
-	for i := len(order) - 1; i >= 0; i-- {
-		order[i].run()
-	}
-}
-
-// onDone runs fn once r is done: at once if it is.
-func (r *round) onDone(fn func()) {
-	c := &continuation{run: fn}
-	for {
-		top := r.state.Load()
-		if top == &finished {
-			fn()
-			return
-		}
-		c.next = top
-		if r.state.CompareAndSwap(top, c) {
-			return
-		}
-	}
-}

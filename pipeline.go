@@ -88,18 +88,13 @@ func (t target) label() string {
 // root on the default connection, like Pipeline(nil). A Pipe must not be
 // copied after first use.
 type Pipe struct {
-	parent *Pipe  // nil for a root
-	root   *Pipe  // the root of p's tree; nil for a root (see top)
+	parent *Pipe  // nil for a root; immutable
 	to     target // immutable
 	tx     bool   // immutable; commands run in MULTI/EXEC (see Transaction)
 	chunk  int    // immutable; for a root: see chunkSize
 
-	mu    sync.Mutex
-	q     queue // guarded by mu
-	first round // the round of the first Execute, kept inline; guarded by mu
-	used  bool  // first has been given to q; guarded by mu
-
-	spares spares // of a root: pipelines its tree's children emptied
+	mu sync.Mutex
+	q  queue // guarded by mu
 }
 
 // New returns a root pipe that sends its commands to c: a *redis.Client,
@@ -154,28 +149,26 @@ func collect(opts []Option) options {
 }
 
 func newPipe(parent *Pipe, to target, tx bool) *Pipe {
-	p := &Pipe{parent: parent, to: to, tx: tx}
-	if parent != nil {
-		p.root = parent.top()
-	}
-	p.q.own.to = to
-	return p
+	return &Pipe{parent: parent, to: to, tx: tx}
 }
 
 // Execute sends the pipe's commands, or, for a child, hands them and its
 // callbacks to its parent without any I/O and returns nil.
 //
 // For a root, Execute sends everything queued in one round trip per
-// connection (one go-redis [redis.Pipeliner] each), all connections at
-// once, and waits for all of them. Then it settles every future of the
-// batch, with a value or an error, and after that runs the [Pipe.OnExecute]
-// callbacks. The queue is then empty: a second Execute sends nothing, and
-// the pipe may be used again.
+// connection (one go-redis [redis.Pipeliner] each, in chunks of
+// [ChunkSize]), all connections at once, and waits for all of them. Then
+// it settles every future of the batch, with a value or an error; then it
+// runs the [Then] functions waiting on them, and after that the
+// [Pipe.OnExecute] callbacks. The queue is then empty: a second Execute
+// sends nothing, and the pipe may be used again.
 //
 // A nil reply ([redis.Nil]) is not a failure. When commands failed,
 // Execute returns an [*ExecError] naming how many failed on which
 // connection; each failed command's error is also on its own future.
 // A connection that cannot be reached fails every future queued for it.
+// If a Then function or a callback panics, or go-redis panics, Execute
+// first settles everything else and then panics with a [*PanicError].
 func (p *Pipe) Execute(ctx context.Context) error {
 	q := p.take()
 	if p.parent != nil {
@@ -190,8 +183,15 @@ func (p *Pipe) Execute(ctx context.Context) error {
 // child has already handed to p are dropped too; those p has handed to its
 // parent are not.
 func (p *Pipe) Reset() {
+	p.discard(ErrDiscarded)
+}
+
+// discard drops what p holds, settling its futures with err.
+func (p *Pipe) discard(err error) {
 	q := p.take()
-	q.discard()
+	var c catcher
+	q.discard(err, &c)
+	c.repanic()
 }
 
 // OnExecute registers fn to run when the root executes, after every future
@@ -220,9 +220,9 @@ func (p *Pipe) Do(args ...any) *Future[any] {
 	if len(args) == 0 {
 		cmd := redis.NewCmd(background)
 		cmd.SetErr(errNoArgs)
-		return enqueue[any](p, cmd)
+		return enqueue[any](p, "DO", cmd)
 	}
-	return enqueue[any](p, pl.Do(background, args...))
+	return enqueue[any](p, "DO", pl.Do(background, args...))
 }
 
 // chunkSize returns how many commands p sends per round trip as a root,
@@ -235,55 +235,4 @@ func (p *Pipe) chunkSize() int {
 		return 0
 	}
 	return p.chunk
-}
-
-// top returns the root of p's tree.
-func (p *Pipe) top() *Pipe {
-	if p.root == nil {
-		return p
-	}
-	return p.root
-}
-
-// take empties p's queue and returns what it held.
-func (p *Pipe) take() queue {
-	p.mu.Lock()
-	q := p.q
-	p.q = queue{own: batch{to: p.to}}
-	p.mu.Unlock()
-	return q
-}
-
-// lock locks p for queueing a command and returns the go-redis pipeline to
-// build it on: the store of p's own batch, which the command joins as it is
-// built. The caller builds one command, calls queued, and unlocks p.mu.
-func (p *Pipe) lock() redis.Pipeliner {
-	p.mu.Lock()
-	b := &p.q.own
-	if b.pl == nil {
-		p.newStore(b)
-	}
-	return b.pl
-}
-
-// queued records cmd, just built on the pipeline lock returned, and returns
-// the round its future settles with. p.mu must be held. A command go-redis
-// refused to build (it carries an error, and is not in the pipeline) is
-// never sent; its future reports that error when the root executes.
-//
-// script is the Script cmd runs, nil for other commands.
-func (p *Pipe) queued(cmd redis.Cmder, script *Script) *round {
-	q := &p.q
-	if cmd.Err() != nil && !q.own.holds(cmd) {
-		q.own.rejected = append(q.own.rejected, cmd)
-	} else if script != nil {
-		q.own.scripts = append(q.own.scripts, scriptCall{cmd.(*redis.Cmd), script})
-	}
-	if q.rnd == nil {
-		if q.rnd = &p.first; p.used {
-			q.rnd = new(round)
-		}
-		p.used = true
-	}
-	return q.rnd
 }

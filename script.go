@@ -61,7 +61,8 @@ func runScript[T any](s *Script, p *Pipe, keys []string, args []any, as func(*re
 	pl := p.lock()
 	defer p.mu.Unlock()
 	cmd := pl.EvalSha(background, s.hash, keys, args...)
-	return &Future[T]{src: as(cmd), rnd: p.queued(cmd, s)}
+	p.q.open.scripts = append(p.q.open.scripts, scriptCall{cmd, s})
+	return enqueueAs(p, "EVALSHA", cmd, as(cmd))
 }
 
 type int64Reply struct{ *redis.Cmd }
@@ -78,70 +79,81 @@ type scriptCall struct {
 	script *Script
 }
 
-// loadScripts queues a SCRIPT LOAD on pl for each script that calls run.
-func loadScripts(ctx context.Context, pl redis.Pipeliner, calls []scriptCall) {
-	var loaded []*Script
+// loadScripts queues a SCRIPT LOAD on pl for each script that calls run,
+// except those in loaded, and returns the loads it queued, by script.
+func loadScripts(ctx context.Context, pl redis.Pipeliner, calls []scriptCall, loaded map[*Script]*redis.StringCmd) map[*Script]*redis.StringCmd {
 	for _, c := range calls {
-		if !slices.Contains(loaded, c.script) {
-			loaded = append(loaded, c.script)
-			_ = pl.Process(ctx, recorder.ScriptLoad(background, c.script.src))
+		if _, ok := loaded[c.script]; !ok {
+			if loaded == nil {
+				loaded = make(map[*Script]*redis.StringCmd)
+			}
+			load := recorder.ScriptLoad(background, c.script.src)
+			loaded[c.script] = load
+			_ = pl.Process(ctx, load)
 		}
 	}
+	return loaded
 }
 
-// retryScripts sends again, in one pipeline, the script calls of j that
-// came back with NOSCRIPT, and puts the new replies on the original
-// commands. Transactions load their scripts before they run them and are
-// left alone.
-func (j *job) retryScripts(ctx context.Context) {
-	if j.tx {
-		return
-	}
+// retryScripts sends again the script calls of batches that came back with
+// NOSCRIPT, in chunks of r.chunk calls (plus the loads they need), and puts
+// the new replies on the original commands. A script that fails to load
+// (a Lua error) fails its calls with the load's error.
+func (r *route) retryScripts(ctx context.Context, batches []*batch) {
 	var calls []scriptCall
-	batches := j.all()
-	for i := range batches {
-		for _, c := range batches[i].scripts {
+	for _, b := range batches {
+		for _, c := range b.scripts {
 			if err := c.cmd.Err(); err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
 				calls = append(calls, c)
 			}
 		}
 	}
-	if len(calls) == 0 {
-		return
-	}
-	j.clean = false // the retried calls are looked at again
-	pl := j.client.Pipeline()
-	evalFirst := scriptLoader(ctx, j.client, pl, calls)
-	again := make([]*redis.Cmd, len(calls))
-	for i, c := range calls {
-		args := slices.Clone(c.cmd.Args()) // evalsha, hash, numkeys, keys..., args...
-		if evalFirst(c.script, args) {
-			args[0], args[1] = "eval", c.script.src
+	evalFirst := scriptLoader(ctx, r.client)
+	var loaded map[*Script]*redis.StringCmd // on one server: the loads sent so far
+	for len(calls) > 0 {
+		n := len(calls)
+		if r.chunk > 0 {
+			n = min(n, r.chunk)
 		}
-		again[i] = redis.NewCmd(ctx, args...)
-		if n, _ := args[2].(int); n > 0 {
-			again[i].SetFirstKeyPos(3)
+		chunk := calls[:n]
+		calls = calls[n:]
+		pl := r.client.Pipeline()
+		if evalFirst == nil {
+			loaded = loadScripts(ctx, pl, chunk, loaded)
 		}
-		_ = pl.Process(ctx, again[i])
-	}
-	_, _ = pl.Exec(ctx)
-	for i, c := range calls {
-		c.cmd.SetVal(again[i].Val())
-		c.cmd.SetErr(again[i].Err())
+		again := make([]*redis.Cmd, len(chunk))
+		for i, c := range chunk {
+			args := slices.Clone(c.cmd.Args()) // evalsha, hash, numkeys, keys..., args...
+			if evalFirst != nil && evalFirst(c.script, args) {
+				args[0], args[1] = "eval", c.script.src
+			}
+			again[i] = redis.NewCmd(ctx, args...)
+			if n, _ := args[2].(int); n > 0 {
+				again[i].SetFirstKeyPos(3)
+			}
+			_ = pl.Process(ctx, again[i])
+		}
+		r.exec(ctx, pl)
+		for i, c := range chunk {
+			c.cmd.SetVal(again[i].Val())
+			c.cmd.SetErr(again[i].Err())
+			if load := loaded[c.script]; load != nil && load.Err() != nil {
+				c.cmd.SetErr(load.Err())
+			}
+		}
 	}
 }
 
-// scriptLoader prepares pl to load the scripts of calls on the servers of
-// c and returns whether a call, given its EVALSHA args, must go as EVAL. On
-// one server, each script is loaded with SCRIPT LOAD and every call goes by
-// SHA. On a cluster, the first call of each script on each node goes as
-// EVAL, which leaves the script in that node's cache, the others by SHA.
-// Elsewhere (a ring) every call goes as EVAL.
-func scriptLoader(ctx context.Context, c sender, pl redis.Pipeliner, calls []scriptCall) func(*Script, []any) bool {
+// scriptLoader returns, for calls to c that came back NOSCRIPT, whether a
+// call, given its EVALSHA args, must go as EVAL; nil when the calls go by
+// SHA after a SCRIPT LOAD. On one server, each script is loaded with
+// SCRIPT LOAD. On a cluster, the first call of each script on each node
+// goes as EVAL, which leaves the script in that node's cache, the others by
+// SHA. Elsewhere (a ring) every call goes as EVAL.
+func scriptLoader(ctx context.Context, c sender) func(*Script, []any) bool {
 	switch c := c.(type) {
 	case *redis.Client:
-		loadScripts(ctx, pl, calls)
-		return func(*Script, []any) bool { return false }
+		return nil
 	case *redis.ClusterClient:
 		evaled := make(map[string]bool) // script hash and node address
 		return func(s *Script, args []any) bool {

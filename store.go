@@ -1,84 +1,54 @@
 package redpipe
 
 import (
+	"context"
+	"errors"
+	"net"
 	"sync"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
 )
 
-// A batch keeps its commands in a go-redis pipeline that only holds them
-// until the root executes: its store. This file makes stores, and keeps the
-// ones children emptied for their siblings to use again.
+// A batch keeps its commands in a store: a go-redis pipeline that builds
+// them, through the methods go-redis has for every command, and holds them
+// in queue order until the root sends them. A store is never executed.
+// Stores are pooled: a root gives them back once it has sent their
+// commands, so that a batch does not grow a new one command by command.
 
-// newStore gives b, a batch of p's for p's own connection, a store. When
-// that connection is a client known now (a plain pipe under a root made by
-// New, or the root itself), the store is a pipeline of the client: a root
-// whose batch is one such pipeline sends it as it is, without copying the
-// commands, and a parent with no commands yet takes a child's. Other pipes
-// keep their commands in a pipeline of the recorder.
-func (p *Pipe) newStore(b *batch) {
-	if !p.tx {
-		b.maker = p.to.client
-	}
-	if b.pl = p.top().spares.get(b.maker); b.pl != nil {
+// background is the context commands are built with. go-redis keeps it in
+// the command but uses the context given to Exec for I/O.
+var background = context.Background()
+
+// stores holds empty stores with the room they grew.
+var stores = sync.Pool{New: func() any { return recorder.Pipeline().(*redis.Pipeline) }}
+
+// maxPooled is the most commands a store may have room for to be pooled:
+// a huge store goes to the garbage collector instead of staying in memory.
+const maxPooled = 1 << 16
+
+func newStore() *redis.Pipeline { return stores.Get().(*redis.Pipeline) }
+
+// release gives b's store back to the pool. The commands stay with their
+// futures.
+func (b *batch) release() {
+	pl := b.pl
+	b.pl = nil
+	if pl == nil || cap(pl.Cmds()) > maxPooled {
 		return
 	}
-	if b.maker != nil {
-		b.pl = b.maker.Pipeline()
-	} else {
-		b.pl = recorder.Pipeline()
-	}
-	// Room for len(room) commands at once, instead of the 1, 2, 4, 8 the
-	// pipeline would grow through: go-redis keeps it when it discards.
-	_ = b.pl.BatchProcess(background, room[:]...)
-	b.pl.Discard()
-}
-
-// room is as many commands as a new store has room for: all nil, never
-// written.
-var room [16]redis.Cmder
-
-// spares holds the stores that children emptied when their parent copied
-// their commands, with the room they grew, for siblings to use again: a
-// tree of building blocks then grows a few stores per batch, not one per
-// child. The zero value is empty and ready to use; spares may be used by
-// several goroutines at once.
-type spares struct {
-	mu  sync.Mutex
-	pls []spare // guarded by mu
-}
-
-// spare is an empty store and the client that made it, nil for the
-// recorder.
-type spare struct {
-	pl    redis.Pipeliner
-	maker sender
-}
-
-// maxSpares bounds how many stores a root keeps.
-const maxSpares = 8
-
-// get returns a spare store made by maker, or nil.
-func (s *spares) get(maker sender) redis.Pipeliner {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i := len(s.pls) - 1; i >= 0; i-- {
-		if sp := s.pls[i]; sp.maker == maker {
-			s.pls = append(s.pls[:i], s.pls[i+1:]...)
-			return sp.pl
-		}
-	}
-	return nil
-}
-
-// put keeps pl, a store made by maker (nil: the recorder) whose commands
-// have been copied elsewhere, emptied, unless enough are kept already.
-func (s *spares) put(pl redis.Pipeliner, maker sender) {
-	clear(pl.Cmds()) // let the copied commands go
+	clear(pl.Cmds())
 	pl.Discard()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.pls) < maxSpares {
-		s.pls = append(s.pls, spare{pl, maker})
-	}
+	stores.Put(pl)
 }
+
+// recorder is the client stores are made by. Stores only build and hold
+// commands, whatever client sends them, so one client makes them all; it
+// never dials. It is immutable after init and safe for concurrent use.
+var recorder = redis.NewClient(&redis.Options{
+	Addr:                     "recorder.invalid:0",
+	Dialer:                   func(context.Context, string, string) (net.Conn, error) { return nil, errRecorder },
+	MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
+})
+
+var errRecorder = errors.New("redpipe: internal error: a store was sent")

@@ -70,7 +70,9 @@ func MaxAttempts(n int) WatchOption {
 // times or as set with [MaxAttempts], and then returns an error that wraps
 // [ErrWatchAborted] and [redis.TxFailedErr]. An error from fn ends Watch at
 // once, with nothing sent, and is returned as it is; so is any other error.
-// The futures of the attempt that succeeded hold its replies.
+// The futures of the attempt that succeeded hold its replies. If fn
+// panics, Watch settles what it queued with an error that matches
+// [ErrDiscarded] and holds the [*PanicError], and panics with the latter.
 //
 // On a Redis Cluster the keys must share a hash slot, as must the keys of
 // the commands fn queues.
@@ -81,14 +83,24 @@ func Watch(ctx context.Context, c redis.UniversalClient, keys []string, fn func(
 	}
 	var err error
 	for range o.attempts {
+		var panicked *PanicError
 		err = c.Watch(ctx, func(tx *redis.Tx) error {
 			pipe := newPipe(nil, target{client: tx}, true)
-			if err := fn(tx, pipe); err != nil {
+			var err error
+			var c catcher
+			if panicked = c.try("the Watch function", func() { err = fn(tx, pipe) }); panicked != nil {
+				pipe.discard(fmt.Errorf("%w: %w", ErrDiscarded, panicked))
+				return panicked
+			}
+			if err != nil {
 				pipe.Reset()
 				return err
 			}
 			return pipe.Execute(ctx)
 		}, keys...)
+		if panicked != nil {
+			panic(panicked)
+		}
 		if !errors.Is(err, redis.TxFailedErr) {
 			return err
 		}

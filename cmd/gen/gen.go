@@ -36,7 +36,7 @@ var pipeMethods = []string{"Do", "Execute", "Len", "OnExecute", "Reset"}
 
 // bodyNames are the identifiers of the package that every wrapper's body
 // uses besides its parameters; parameters of these names are renamed.
-var bodyNames = []string{"p", "pl", "background", "enqueue"}
+var bodyNames = []string{"p", "pl", "background", "cmd", "enqueue", "enqueueAs"}
 
 // initialisms spells the words of result field names that Go writes in
 // capitals.

@@ -63,14 +63,16 @@ func (g *generator) render(wrappers []*wrapper) []byte {
 
 	for _, w := range wrappers {
 		call := fmt.Sprintf("pl.%s(%s)", w.name, strings.Join(append([]string{"background"}, w.args...), ", "))
-		if w.multi != nil {
-			call = w.multi.adapter() + "{" + call + "}"
-		}
 		printf("// %s wraps [%s.%s.%[1]s].\n", w.name, pkg, w.iface)
 		printf("func (p *Pipe) %s(%s) *Future[%s] {\n", w.name, joinParams(w.params), w.result)
 		printf("\tpl := p.lock()\n")
 		printf("\tdefer p.mu.Unlock()\n")
-		printf("\treturn enqueue[%s](p, %s)\n", w.result, call)
+		if w.multi != nil {
+			printf("\tcmd := %s\n", call)
+			printf("\treturn enqueueAs[%s](p, %q, cmd, %s{cmd})\n", w.result, strings.ToUpper(w.name), w.multi.adapter())
+		} else {
+			printf("\treturn enqueue[%s](p, %q, %s)\n", w.result, strings.ToUpper(w.name), call)
+		}
 		printf("}\n\n")
 	}
 	return b.Bytes()

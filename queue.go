@@ -1,0 +1,115 @@
+package redpipe
+
+import (
+	"sync/atomic"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// queue is what a pipe holds until it executes: batches of commands in
+// queue order, its own and those its children handed over, and the
+// callbacks.
+type queue struct {
+	batches   []*batch
+	open      *batch // the batch the pipe's own next command joins; nil: a new one
+	callbacks []func()
+}
+
+// command is a go-redis command whose reply is a T.
+type command[T any] interface {
+	redis.Cmder
+	result[T]
+}
+
+// lock locks p for queueing a command and returns the store to build it on.
+// The caller builds one command, passes it to enqueue, and unlocks p.mu.
+func (p *Pipe) lock() *redis.Pipeline {
+	p.mu.Lock()
+	if p.q.open == nil {
+		b := &batch{to: p.to, pl: newStore()}
+		if p.parent == nil {
+			b.reachRoot()
+		}
+		p.q.open = b
+		p.q.batches = append(p.q.batches, b)
+	}
+	return p.q.open.pl
+}
+
+// enqueue returns the future of cmd, just built by the method named name
+// on the store p.lock returned, with p.mu held. Its one allocation is the
+// future.
+func enqueue[T any, C command[T]](p *Pipe, name string, cmd C) *Future[T] {
+	return enqueueAs[T](p, name, cmd, cmd)
+}
+
+// enqueueAs is enqueue for a future that reads the reply of cmd through
+// src.
+func enqueueAs[T any](p *Pipe, name string, cmd redis.Cmder, src result[T]) *Future[T] {
+	b := p.q.open
+	b.add(cmd, name)
+	return &Future[T]{src: src, latch: &b.latch}
+}
+
+// take empties p's queue and returns what it held.
+func (p *Pipe) take() queue {
+	p.mu.Lock()
+	q := p.q
+	p.q = queue{}
+	p.mu.Unlock()
+	return q
+}
+
+// txs numbers the transactions that children begin under roots outside
+// them.
+var txs atomic.Uint64
+
+// absorb appends the queue of a child of p to p's, after what p holds: its
+// batches, whose commands reach the root when p does, and its callbacks.
+// When the child begins a transaction (it is transactional and p is not),
+// its batches become one transaction, kept apart from p's other commands.
+func (p *Pipe) absorb(child *queue, childTx bool) {
+	if len(child.batches) == 0 && len(child.callbacks) == 0 {
+		return
+	}
+	var tx uint64
+	if childTx && !p.tx {
+		tx = txs.Add(1)
+	}
+	for _, b := range child.batches {
+		if tx != 0 {
+			b.tx = tx
+		}
+		if p.parent == nil {
+			b.reachRoot()
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.q.batches = append(p.q.batches, child.batches...)
+	if len(child.batches) > 0 {
+		p.q.open = nil // p's next command goes after the child's
+	}
+	p.q.callbacks = append(p.q.callbacks, child.callbacks...)
+}
+
+// len returns the number of commands in q.
+func (q *queue) len() int {
+	n := 0
+	for _, b := range q.batches {
+		n += b.pl.Len()
+	}
+	return n
+}
+
+// discard settles every future of q with err, drops the callbacks, and
+// releases the stores. Panics of Then functions are caught by c.
+func (q *queue) discard(err error, c *catcher) {
+	for _, b := range q.batches {
+		b.failAll(err)
+	}
+	openAll(q.batches, c)
+	for _, b := range q.batches {
+		b.release()
+	}
+}

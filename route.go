@@ -1,0 +1,311 @@
+package redpipe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// send is a root's Execute: it sends the batches of q along one route per
+// client, all routes at once; then opens every latch, runs the Then
+// functions and the callbacks, and reports the failures. tx is true for a
+// transactional root, whose batches are all transactions; chunk is the
+// most commands per round trip, 0 for no limit.
+func (q *queue) send(ctx context.Context, tx bool, chunk int) error {
+	var c catcher
+	routes := q.routes(tx, chunk)
+	switch len(routes) {
+	case 0:
+	case 1:
+		routes[0].send(ctx, &c)
+	default:
+		var wg sync.WaitGroup
+		for _, r := range routes {
+			wg.Go(func() { r.send(ctx, &c) })
+		}
+		wg.Wait()
+	}
+	openAll(q.batches, &c)
+	for _, fn := range q.callbacks {
+		c.try("an OnExecute callback", fn)
+	}
+	err := q.failures()
+	for _, b := range q.batches {
+		b.release()
+	}
+	c.repanic()
+	return err
+}
+
+// route is where a root's batches for one client go: its plain commands in
+// one go-redis pipeline, cut in chunks sent one after the other, and each
+// transaction in a MULTI ... EXEC pipeline of its own.
+type route struct {
+	client sender
+	chunk  int        // the most commands per plain round trip; 0: no limit
+	plain  []*batch   // in queue order
+	txs    [][]*batch // each a transaction, its batches in queue order
+
+	mu   sync.Mutex
+	dead error // guarded by mu; the failure of a connection, once one failed
+}
+
+// routes groups the batches of q by client, resolving the names of the
+// registry; the batches of a name that is not registered fail at once.
+func (q *queue) routes(tx bool, chunk int) []*route {
+	var routes []*route
+	var resolved []target // targets seen, each with its client or error
+	var clients []sender
+	var errs []error
+	for _, b := range q.batches {
+		if b.pl.Len() == 0 {
+			continue
+		}
+		i := 0
+		for i < len(resolved) && resolved[i] != b.to {
+			i++
+		}
+		if i == len(resolved) {
+			c, err := b.to.resolve()
+			resolved, clients, errs = append(resolved, b.to), append(clients, c), append(errs, err)
+		}
+		if errs[i] != nil {
+			b.failAll(errs[i])
+			continue
+		}
+		r := findRoute(&routes, clients[i], chunk)
+		switch {
+		case tx && len(r.txs) == 0:
+			r.txs = append(r.txs, []*batch{b})
+		case tx:
+			r.txs[0] = append(r.txs[0], b)
+		case b.tx == 0:
+			r.plain = append(r.plain, b)
+		default:
+			r.addTx(b)
+		}
+	}
+	return routes
+}
+
+// findRoute returns the route of client c, adding it if needed.
+func findRoute(routes *[]*route, c sender, chunk int) *route {
+	for _, r := range *routes {
+		if r.client == c {
+			return r
+		}
+	}
+	r := &route{client: c, chunk: chunk}
+	*routes = append(*routes, r)
+	return r
+}
+
+// addTx adds b to the transaction it belongs to.
+func (r *route) addTx(b *batch) {
+	for i, t := range r.txs {
+		if t[0].tx == b.tx {
+			r.txs[i] = append(t, b)
+			return
+		}
+	}
+	r.txs = append(r.txs, []*batch{b})
+}
+
+// send sends the plain batches and the transactions of r, as many at once
+// as the client's pool has connections for. A panic fails the futures of
+// the pipeline that panicked, and is caught by c.
+func (r *route) send(ctx context.Context, c *catcher) {
+	jobs := len(r.txs)
+	if len(r.plain) > 0 {
+		jobs++
+	}
+	job := func(i int) {
+		batches := r.plain
+		run := r.sendPlain
+		if len(r.plain) == 0 || i > 0 {
+			batches = r.txs[i-min(len(r.plain), 1)]
+			run = r.sendTx
+		}
+		if p := c.try("go-redis", func() { run(ctx, batches) }); p != nil {
+			for _, b := range batches {
+				b.failAll(p)
+			}
+		}
+	}
+	width := min(jobs, poolSize(r.client))
+	if width <= 1 {
+		for i := range jobs {
+			job(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range width {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < jobs; i = int(next.Add(1) - 1) {
+				job(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// poolSize returns how many connections c's pool holds at least, so that
+// one Execute never waits for a connection it holds itself.
+func poolSize(c sender) int {
+	switch c := c.(type) {
+	case *redis.Client:
+		return c.Options().PoolSize
+	case *redis.ClusterClient:
+		return c.Options().PoolSize // per node: each pipeline takes one per node
+	case *redis.Ring:
+		return c.Options().PoolSize // per shard, likewise
+	}
+	return 1
+}
+
+// sendPlain sends batches in one go-redis pipeline, in chunks of at most
+// r.chunk commands, one after the other; then the script calls that came
+// back NOSCRIPT. Once a chunk has failed as a whole on its connection, the
+// remaining chunks fail at once, unsent.
+func (r *route) sendPlain(ctx context.Context, batches []*batch) {
+	pl := r.client.Pipeline()
+	for _, b := range batches {
+		for cmds := b.sendable(); len(cmds) > 0; {
+			n := len(cmds)
+			if r.chunk > 0 {
+				n = min(n, r.chunk-pl.Len())
+			}
+			_ = pl.BatchProcess(ctx, cmds[:n]...)
+			cmds = cmds[n:]
+			if pl.Len() == r.chunk {
+				r.exec(ctx, pl)
+			}
+		}
+	}
+	if pl.Len() > 0 {
+		r.exec(ctx, pl)
+	}
+	r.retryScripts(ctx, batches)
+}
+
+// sendTx sends batches as one MULTI ... EXEC, unless one of their commands
+// was refused while queueing: then none is sent.
+func (r *route) sendTx(ctx context.Context, batches []*batch) {
+	for _, b := range batches {
+		if len(b.refusals) > 0 {
+			err := fmt.Errorf("%w: its transaction holds a command refused while queueing: %s: %w",
+				ErrNotSent, b.name(b.refusals[0].cmd), b.refusals[0].cmd.Err())
+			for _, b := range batches {
+				b.failAll(err)
+			}
+			return
+		}
+	}
+	pl := r.client.TxPipeline()
+	var loaded map[*Script]*redis.StringCmd
+	for _, b := range batches {
+		loaded = loadScripts(ctx, pl, b.scripts, loaded)
+		_ = pl.BatchProcess(ctx, b.pl.Cmds()...)
+	}
+	r.exec(ctx, pl)
+	for _, b := range batches {
+		for _, c := range b.scripts {
+			if load := loaded[c.script]; load != nil && load.Err() != nil {
+				c.cmd.SetErr(load.Err())
+			}
+		}
+	}
+}
+
+// exec sends what pl holds, or, when a connection of r failed before, fails
+// it unsent. A pipeline whose every command failed on its connection marks
+// r dead: on a cluster, where go-redis splits a pipeline by node, a dead
+// node alone does not.
+func (r *route) exec(ctx context.Context, pl redis.Pipeliner) {
+	r.mu.Lock()
+	dead := r.dead
+	r.mu.Unlock()
+	if dead != nil {
+		err := fmt.Errorf("%w: the connection failed earlier in this Execute: %w", ErrNotSent, dead)
+		for _, cmd := range pl.Cmds() {
+			cmd.SetErr(err)
+		}
+		pl.Discard()
+		return
+	}
+	cmds, err := pl.Exec(ctx)
+	if err == nil || !connFailed(cmds) {
+		return
+	}
+	r.mu.Lock()
+	if r.dead == nil {
+		r.dead = cmds[0].Err()
+	}
+	r.mu.Unlock()
+}
+
+// connFailed reports whether every command of cmds failed on its
+// connection: dialing, reading or writing, or waiting for the pool or ctx.
+func connFailed(cmds []redis.Cmder) bool {
+	for _, cmd := range cmds {
+		err := cmd.Err()
+		var netErr net.Error
+		switch {
+		case err == nil:
+			return false
+		case errors.As(err, &netErr), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+			errors.Is(err, redis.ErrClosed), errors.Is(err, redis.ErrPoolTimeout), errors.Is(err, redis.ErrPoolExhausted),
+			errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		default:
+			return false
+		}
+	}
+	return len(cmds) > 0
+}
+
+// resolve returns the client of t.
+func (t target) resolve() (sender, error) {
+	if t.client != nil {
+		return t.client, nil
+	}
+	return lookup(t.name)
+}
+
+// failures returns the ExecError of q's failed commands, grouped by
+// connection in the order the connections first appear, each in queue
+// order; nil if none failed.
+func (q *queue) failures() error {
+	var labels []string
+	var groups [][]*CommandError
+	for _, b := range q.batches {
+		errs := b.failures(nil)
+		if len(errs) == 0 {
+			continue
+		}
+		label := b.to.label()
+		i := 0
+		for i < len(labels) && labels[i] != label {
+			i++
+		}
+		if i == len(labels) {
+			labels, groups = append(labels, label), append(groups, nil)
+		}
+		groups[i] = append(groups[i], errs...)
+	}
+	if len(groups) == 0 {
+		return nil
+	}
+	var all []*CommandError
+	for _, g := range groups {
+		all = append(all, g...)
+	}
+	return &ExecError{Commands: all}
+}
