@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -147,4 +148,54 @@ func TestScriptOnCluster(t *testing.T) {
 	assert.Equal(t, 3, evals, "loaded once on each node that answered NOSCRIPT")
 	assert.Equal(t, 9+6+9, count(sent, "evalsha"), "after the first batch, by SHA only")
 	assert.True(t, slices.ContainsFunc(sent, func(names []string) bool { return slices.Contains(names, "eval") }))
+}
+
+func TestScriptFollowUpRespectsChunkSize(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		c, trips := newClient(t, b.start(t))
+		require.NoError(t, c.ScriptFlush(ctx).Err())
+		root := redpipe.New(c, redpipe.ChunkSize(100))
+		futures := make([]*redpipe.Future[int64], 1000)
+		for i := range futures {
+			futures[i] = countRuns.RunInt64(root, []string{"a"}, 1)
+		}
+		require.NoError(t, root.Execute(ctx))
+		for i, f := range futures {
+			require.Equal(t, int64(i+1), f.Val())
+		}
+		sent := trips.sent()
+		require.Len(t, sent, 20, "ten chunks, then ten follow-up chunks")
+		for i, names := range sent {
+			calls := count([][]string{names}, "evalsha")
+			assert.Equal(t, 100, calls, "pipeline %d", i)
+			if i == 10 {
+				assert.Equal(t, "script", names[0], "the first follow-up loads the script")
+			}
+		}
+		assert.Equal(t, 1, count(sent, "script"), "loaded once")
+		assert.Equal(t, "1000", c.Get(ctx, "runs").Val())
+	})
+}
+
+func TestScriptThatDoesNotCompile(t *testing.T) {
+	broken := redpipe.NewScript(`return (`)
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		c, _ := newClient(t, b.start(t))
+		root := redpipe.New(c)
+		calls := []*redpipe.Future[any]{broken.Run(root, []string{"k"}), broken.Run(root, []string{"k"})}
+		ok := root.Incr("n")
+		tx := redpipe.Pipeline(root, redpipe.Transaction())
+		inTx := broken.Run(tx, []string{"k"})
+		require.NoError(t, tx.Execute(ctx))
+		err := root.Execute(ctx)
+		require.Error(t, err)
+		assert.Equal(t, int64(1), ok.Val())
+		for _, f := range append(calls, inTx) {
+			require.Error(t, f.Err())
+			assert.NotContains(t, f.Err().Error(), "NOSCRIPT", "the load's error, not NOSCRIPT")
+			assert.Contains(t, strings.ToLower(f.Err().Error()), "compil")
+		}
+	})
 }
