@@ -23,6 +23,10 @@ type batch struct {
 	pl       *redis.Pipeline // the store; nil once released
 	refusals []refusal       // the commands refused while queueing, in pl too
 	scripts  []scriptCall    // the script calls among the commands
+	clean    bool            // set by the root: sent, and no command failed
+
+	blocks [2]any   // per future type, *[futureBlock]Future[T]: see newFuture
+	used   [2]uint8 // how many futures of blocks[i] are handed out
 }
 
 // refusal is a command refused while queueing: go-redis would not build
@@ -34,16 +38,12 @@ type refusal struct {
 }
 
 // add records cmd, just built on b.pl by the method named name, and
-// refuses it when go-redis did not store it, set an error on it, or would
-// not write one of its arguments.
+// refuses it when go-redis did not store it (it refused to build it) or
+// would not write one of its arguments.
 func (b *batch) add(cmd redis.Cmder, name string) {
 	cmds := b.pl.Cmds()
 	if n := len(cmds); n == 0 || cmds[n-1] != cmd {
 		_ = b.pl.Process(background, cmd) // keep its place
-		b.refuse(cmd, name)
-		return
-	}
-	if cmd.Err() != nil {
 		b.refuse(cmd, name)
 	} else if err := checkArgs(cmd.Args()); err != nil {
 		cmd.SetErr(err)
@@ -98,6 +98,9 @@ func (b *batch) failAll(err error) {
 // failures appends a CommandError for each failed command of b to errs, in
 // queue order. A nil reply is not a failure.
 func (b *batch) failures(errs []*CommandError) []*CommandError {
+	if b.clean {
+		return errs
+	}
 	for _, cmd := range b.pl.Cmds() {
 		if err := cmd.Err(); err != nil && !errors.Is(err, redis.Nil) {
 			errs = append(errs, &CommandError{Conn: b.to.label(), Cmd: cmd, Err: err, name: b.name(cmd)})

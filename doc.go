@@ -36,13 +36,19 @@
 //	}
 //
 // Until its root executes, a future is not [Future.Ready] and reports
-// [ErrNotReady]. Afterwards it holds its command's value or error: a nil
-// reply is [redis.Nil] on that future and is not a failure; a failed
-// command fails its own future only, and the root's Execute returns an
-// [*ExecError] that says how many commands failed on which connection.
-// [Then] derives a future from a future. [Pipe.OnExecute] runs callbacks
-// once every future of the batch has settled, and [Pipe.Reset] drops what a
-// pipe has queued, settling its futures with [ErrDiscarded].
+// [ErrNotReady] (saying so when its command is still on a child that has
+// not executed); [Future.Wait] blocks until it settles. Afterwards it
+// holds its command's value or error: a nil reply is [redis.Nil] on that
+// future and is not a failure; a failed command fails its own future only,
+// and the root's Execute returns an [*ExecError] that says how many
+// commands failed on which connection. An argument go-redis cannot write
+// fails its own command when it is queued, and that command is never sent.
+// [Then] derives a future from a future; its function runs once every
+// future of the batch has settled. [Pipe.OnExecute] runs callbacks after
+// that, and [Pipe.Reset] drops what a pipe has queued, settling its futures
+// with [ErrDiscarded]. A panic in a Then function or a callback fails only
+// what that function was to settle; the root's Execute settles everything
+// else and then panics with a [*PanicError].
 //
 // [Transaction] makes a pipe's commands one MULTI ... EXEC, also inside a
 // larger batch; [Watch] retries a read-modify-write transaction on watched

@@ -13,8 +13,9 @@ var (
 	// error says so, and still matches ErrNotReady.
 	ErrNotReady = errors.New("redpipe: future not ready: its root pipe has not executed")
 
-	// ErrDiscarded settles the futures of commands dropped by [Pipe.Reset].
-	ErrDiscarded = errors.New("redpipe: command discarded by Reset")
+	// ErrDiscarded settles the futures of commands dropped by [Pipe.Reset],
+	// and of those a [Watch] function queued before it failed or panicked.
+	ErrDiscarded = errors.New("redpipe: command discarded")
 
 	// ErrNotSent settles the futures of commands that a root did not send
 	// because of another command or an earlier failure: a transaction
@@ -43,7 +44,9 @@ var (
 //
 // A Future is small (three words): it reads its value from the go-redis
 // command it was made for, and learns that the command has been answered
-// from a latch it shares with the other commands of its batch.
+// from a latch it shares with the other commands of its batch. Futures
+// are allocated several at a time, so a Future that is kept alive keeps a
+// few of its neighbours' commands in memory too.
 type Future[T any] struct {
 	// src holds the reply: the go-redis command, or, for a future made by
 	// Then, the outcome of its function. Read only once latch is open.

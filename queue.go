@@ -48,7 +48,30 @@ func enqueue[T any, C command[T]](p *Pipe, name string, cmd C) *Future[T] {
 func enqueueAs[T any](p *Pipe, name string, cmd redis.Cmder, src result[T]) *Future[T] {
 	b := p.q.open
 	b.add(cmd, name)
-	return &Future[T]{src: src, latch: &b.latch}
+	f := newFuture[T](b)
+	f.src, f.latch = src, &b.latch
+	return f
+}
+
+// futureBlock is how many futures of one type a batch allocates at once
+// (BenchmarkQueue: 8 futures in one allocation instead of 8).
+const futureBlock = 8
+
+// newFuture returns a zero future from the block of futures of type T of b.
+func newFuture[T any](b *batch) *Future[T] {
+	for i := range b.blocks {
+		blk, ok := b.blocks[i].(*[futureBlock]Future[T])
+		if b.blocks[i] != nil && !ok {
+			continue
+		}
+		if !ok || b.used[i] == futureBlock {
+			blk = new([futureBlock]Future[T])
+			b.blocks[i], b.used[i] = blk, 0
+		}
+		b.used[i]++
+		return &blk[b.used[i]-1]
+	}
+	return new(Future[T]) // more types than blocks
 }
 
 // take empties p's queue and returns what it held.
