@@ -41,14 +41,15 @@ type refusal struct {
 // refuses it when go-redis did not store it (it refused to build it) or
 // would not write one of its arguments.
 func (b *batch) add(cmd redis.Cmder, name string) {
-	cmds := b.pl.Cmds()
-	if n := len(cmds); n == 0 || cmds[n-1] != cmd {
-		_ = b.pl.Process(background, cmd) // keep its place
-		b.refuse(cmd, name)
-	} else if err := checkArgs(cmd.Args()); err != nil {
-		cmd.SetErr(err)
-		b.refuse(cmd, name)
+	if cmds := b.pl.Cmds(); len(cmds) > 0 && cmds[len(cmds)-1] == cmd {
+		if err := checkArgs(cmd.Args()); err != nil {
+			cmd.SetErr(err)
+			b.refuse(cmd, name)
+		}
+		return
 	}
+	_ = b.pl.Process(background, cmd) // keep its place
+	b.refuse(cmd, name)
 }
 
 func (b *batch) refuse(cmd redis.Cmder, name string) {

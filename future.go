@@ -65,18 +65,21 @@ type result[T any] interface {
 // failure of the pipe.
 func (f *Future[T]) Result() (T, error) {
 	if !f.Ready() {
-		var zero T
-		if f.latch == nil {
-			return zero, ErrNotReady
-		}
-		return zero, f.latch.notReady()
+		return f.notReady()
 	}
 	v, err := f.src.Result()
 	if err != nil {
-		var zero T
-		return zero, err
+		return *new(T), err
 	}
 	return v, nil
+}
+
+// notReady is Result for a future that is not ready.
+func (f *Future[T]) notReady() (T, error) {
+	if f.latch == nil {
+		return *new(T), ErrNotReady
+	}
+	return *new(T), f.latch.notReady()
 }
 
 // Val returns the value of the command: the zero value of T when the future

@@ -26,19 +26,23 @@ type command[T any] interface {
 func (p *Pipe) lock() *redis.Pipeline {
 	p.mu.Lock()
 	if p.q.open == nil {
-		b := &batch{to: p.to, pl: newStore()}
-		if p.parent == nil {
-			b.reachRoot()
-		}
-		p.q.open = b
-		p.q.batches = append(p.q.batches, b)
+		p.openBatch()
 	}
 	return p.q.open.pl
 }
 
+// openBatch starts the batch p's own next commands join.
+func (p *Pipe) openBatch() {
+	b := &batch{to: p.to, pl: newStore()}
+	if p.parent == nil {
+		b.reachRoot()
+	}
+	p.q.open = b
+	p.q.batches = append(p.q.batches, b)
+}
+
 // enqueue returns the future of cmd, just built by the method named name
-// on the store p.lock returned, with p.mu held. Its one allocation is the
-// future.
+// on the store p.lock returned, with p.mu held.
 func enqueue[T any, C command[T]](p *Pipe, name string, cmd C) *Future[T] {
 	return enqueueAs[T](p, name, cmd, cmd)
 }
@@ -53,8 +57,9 @@ func enqueueAs[T any](p *Pipe, name string, cmd redis.Cmder, src result[T]) *Fut
 	return f
 }
 
-// futureBlock is how many futures of one type a batch allocates at once
-// (BenchmarkQueue: 8 futures in one allocation instead of 8).
+// futureBlock is how many futures of one type a batch allocates at once:
+// one allocation per 8 commands instead of one per command
+// (BenchmarkBudget/redpipe_flat: about 1.5% of the time of a batch).
 const futureBlock = 8
 
 // newFuture returns a zero future from the block of futures of type T of b.
