@@ -39,9 +39,7 @@ func TestPanicInThenSettlesEverything(t *testing.T) {
 		ctx := context.Background()
 		c, _ := newClient(t, b.start(t))
 		other, _ := newClient(t, b.start(t))
-		name := t.Name() + "/other"
-		require.NoError(t, redpipe.ConnectNamed(name, other))
-		t.Cleanup(func() { redpipe.Disconnect(name) })
+		name := register(t, other)
 
 		root := redpipe.New(c)
 		before := root.Incr("n")
@@ -128,9 +126,7 @@ func TestNilContextPanicsInTheCaller(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		c, _ := newClient(t, b.start(t))
 		other, _ := newClient(t, b.start(t))
-		name := t.Name() + "/other"
-		require.NoError(t, redpipe.ConnectNamed(name, other))
-		t.Cleanup(func() { redpipe.Disconnect(name) })
+		name := register(t, other)
 		root := redpipe.New(c)
 		a := root.Incr("a")
 		child := redpipe.Pipeline(root, redpipe.On(name))

@@ -13,6 +13,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/go-redpipe/redpipe"
 	"github.com/go-redpipe/redpipe/internal/redistest"
 )
 
@@ -146,3 +147,18 @@ func deadAddr(tb testing.TB) string {
 	_ = l.Close()
 	return addr
 }
+
+// register registers c under a name of its own for the test and returns
+// the name.
+func register(tb testing.TB, c redis.UniversalClient) string {
+	tb.Helper()
+	name := tb.Name() + "/" + fmt.Sprint(registered.Add(1))
+	if err := redpipe.ConnectNamed(name, c); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { redpipe.Disconnect(name) })
+	return name
+}
+
+// registered counts the names register made.
+var registered atomic.Int64

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -237,23 +236,19 @@ func TestRetriesAndLostReplies(t *testing.T) {
 	}
 }
 
-// TestConcurrentRoutesSettleTogether checks that commands on several
-// clients settle in one Execute with their own values, whatever the
-// routes' speeds.
+// TestConcurrentRoutesSettleTogether sends one root to five clients, each
+// along its own route in a goroutine of its own: every command settles in
+// the one Execute with its own connection's value.
 func TestConcurrentRoutesSettleTogether(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
-		root := redpipe.New(mustClient(t, b.start(t)))
-		var mu sync.Mutex
-		var got []*redpipe.Future[int64]
-		for i := range 4 {
-			name := fmt.Sprint(t.Name(), "/", i)
-			require.NoError(t, redpipe.ConnectNamed(name, mustClient(t, b.start(t))))
-			t.Cleanup(func() { redpipe.Disconnect(name) })
-			child := redpipe.Pipeline(root, redpipe.On(name))
-			mu.Lock()
+		c, _ := newClient(t, b.start(t))
+		root := redpipe.New(c)
+		got := []*redpipe.Future[int64]{root.Incr("n"), root.Incr("n")}
+		for range 4 {
+			c, _ := newClient(t, b.start(t))
+			child := redpipe.Pipeline(root, redpipe.On(register(t, c)))
 			got = append(got, child.Incr("n"), child.Incr("n"))
-			mu.Unlock()
 			require.NoError(t, child.Execute(ctx))
 		}
 		require.NoError(t, root.Execute(ctx))
@@ -261,9 +256,4 @@ func TestConcurrentRoutesSettleTogether(t *testing.T) {
 			assert.Equal(t, int64(i%2+1), f.Val())
 		}
 	})
-}
-
-func mustClient(tb testing.TB, addr string) *redis.Client {
-	c, _ := newClient(tb, addr)
-	return c
 }
