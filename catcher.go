@@ -14,7 +14,8 @@ var _ error = (*PanicError)(nil)
 // fails the futures the panicking function was to settle, and, once every
 // other future has settled and every other callback has run, the root's
 // Execute (or Reset, or Watch) panics with it in its caller's goroutine.
-// It is read-only.
+// Only the package makes one; it is read-only, and may be read from
+// several goroutines at once.
 type PanicError struct {
 	Value any    // the value the function panicked with
 	Stack []byte // the stack of the goroutine that panicked, at the panic

@@ -1,5 +1,15 @@
 package redpipe
 
+// How a command travels. pipe.Incr(key) locks the pipe, builds the command
+// with go-redis on the store of the pipe's open batch (queue.go, batch.go),
+// checks its arguments (check.go) and returns a future that reads the
+// command once the batch's latch opens (future.go, latch.go). A child's
+// Execute hands its batches, whole, to its parent (queue.go). A root's
+// Execute (this file) groups its batches by client into routes, sends each
+// route's plain commands in chunks and its transactions on their own
+// connections (route.go), opens every latch, runs the Then functions and
+// the callbacks, and reports the failures.
+
 import (
 	"context"
 	"sync"
