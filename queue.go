@@ -51,10 +51,29 @@ func enqueue[T any, C command[T]](p *Pipe, name string, cmd C) *Future[T] {
 // src.
 func enqueueAs[T any](p *Pipe, name string, cmd redis.Cmder, src result[T]) *Future[T] {
 	b := p.q.open
-	b.add(cmd, name)
-	f := newFuture[T](b)
+	if cmds := b.pl.Cmds(); len(cmds) == 0 || cmds[len(cmds)-1] != cmd || !allStrings(cmd.Args()) {
+		b.add(cmd, name)
+	}
+	var f *Future[T]
+	if blk, ok := b.blocks[0].(*[futureBlock]Future[T]); ok && b.used[0] < futureBlock {
+		f = &blk[b.used[0]]
+		b.used[0]++
+	} else {
+		f = newFuture[T](b)
+	}
 	f.src, f.latch = src, &b.latch
 	return f
+}
+
+// allStrings reports whether every argument of a command is a string, which
+// needs no check: most commands, checked without a call.
+func allStrings(args []any) bool {
+	for _, arg := range args {
+		if _, ok := arg.(string); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // futureBlock is how many futures of one type a batch allocates at once:
