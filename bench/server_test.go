@@ -35,6 +35,10 @@ func run(m *testing.M) int {
 	return m.Run()
 }
 
+// serverCPU names the environment variable that, when set, pins the
+// redis-server to that CPU (with taskset).
+const serverCPU = "BENCH_SERVER_CPU"
+
 // server is a redis-server process started for the benchmarks.
 type server struct {
 	addr string
@@ -56,8 +60,12 @@ func startServer() (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(path, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", dir)
+	args := []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", dir}
+	cmd := exec.Command(path, args...)
+	if cpu := os.Getenv(serverCPU); cpu != "" { // the server on a core of its own
+		cmd = exec.Command("taskset", append([]string{"-c", cpu, path}, args...)...)
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}

@@ -139,8 +139,12 @@ func (r *report) markdown() string {
 	}
 
 	p("\n## Overhead budgets at %d commands\n\n", budgetSize)
-	p("The budget rows run interleaved, %d rounds; times are the medians of the per-round ratios "+
-		"to the go-redis Pipeliner of the same round.\n\n", r.rounds)
+	pinned := ""
+	if r.env.pinned {
+		pinned = ", the benchmark on CPU 0 and redis-server on CPU 1"
+	}
+	p("The budget rows run interleaved, %d rounds%s; times are the medians of the per-round ratios "+
+		"to the go-redis Pipeliner of the same round.\n\n", r.rounds, pinned)
 	p("| budget | measured | limit | |\n|---|---:|---:|---|\n")
 	for _, bud := range r.budgets {
 		verdict := "met"
