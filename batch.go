@@ -21,6 +21,7 @@ type batch struct {
 	tx uint64
 
 	pl       *redis.Pipeline // the store; nil once released
+	n        int             // the commands of pl that add has seen
 	refusals []refusal       // the commands refused while queueing, in pl too
 	scripts  []scriptCall    // the script calls among the commands
 	clean    bool            // set by the root: sent, and no command failed
@@ -38,18 +39,33 @@ type refusal struct {
 }
 
 // add records cmd, just built on b.pl by the method named name, and
-// refuses it when go-redis did not store it (it refused to build it) or
-// would not write one of its arguments.
-func (b *batch) add(cmd redis.Cmder, name string) {
-	if cmds := b.pl.Cmds(); len(cmds) > 0 && cmds[len(cmds)-1] == cmd {
+// refuses it when go-redis did not store it (it refused to build it) or,
+// when check is set, would not write one of its arguments. check is false
+// for a command built only from parameters of types go-redis always
+// writes: the generator knows which (see cmd/gen).
+func (b *batch) add(cmd redis.Cmder, name string, check bool) {
+	switch {
+	case b.pl.Len() == b.n: // not stored
+		_ = b.pl.Process(background, cmd) // keep its place
+		b.refuse(cmd, name)
+	case check && !allStrings(cmd.Args()):
 		if err := checkArgs(cmd.Args()); err != nil {
 			cmd.SetErr(err)
 			b.refuse(cmd, name)
 		}
-		return
 	}
-	_ = b.pl.Process(background, cmd) // keep its place
-	b.refuse(cmd, name)
+	b.n = b.pl.Len()
+}
+
+// allStrings reports whether every argument of a command is a string,
+// which needs no further check.
+func allStrings(args []any) bool {
+	for _, arg := range args {
+		if _, ok := arg.(string); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func (b *batch) refuse(cmd redis.Cmder, name string) {

@@ -198,3 +198,21 @@ func TestRedisNilIsNotRefused(t *testing.T) {
 		assert.ErrorIs(t, f.Err(), redis.Nil)
 	})
 }
+
+// TestBadArgumentInAStruct refuses a member go-redis cannot write, held in
+// a struct parameter (redis.Z's Member is an any).
+func TestBadArgumentInAStruct(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		c, _ := newClient(t, b.start(t))
+		root := redpipe.New(c)
+		good := root.ZAdd("z", redis.Z{Score: 1, Member: "a"})
+		bad := root.ZAdd("z", redis.Z{Score: 2, Member: []int{1}})
+		echo := root.Echo(map[string]string{})
+		require.Error(t, root.Execute(ctx))
+		assert.Equal(t, int64(1), good.Val())
+		assert.EqualError(t, bad.Err(), "redis: can't marshal []int (implement encoding.BinaryMarshaler)")
+		assert.EqualError(t, echo.Err(), "redis: can't marshal map[string]string (implement encoding.BinaryMarshaler)")
+		assert.Equal(t, int64(1), c.ZCard(ctx, "z").Val())
+	})
+}

@@ -120,7 +120,7 @@ func (p *Pipe) ACLDelUser(username string) *Future[int64] {
 func (p *Pipe) ACLDryRun(username string, command ...any) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "ACLDRYRUN", pl.ACLDryRun(background, username, command...))
+	return enqueueChecked[string](p, "ACLDRYRUN", pl.ACLDryRun(background, username, command...))
 }
 
 // ACLGenPass wraps [redis.ACLCmdable.ACLGenPass].
@@ -372,7 +372,7 @@ func (p *Pipe) Append(key, value string) *Future[int64] {
 func (p *Pipe) BFAdd(key string, element any) *Future[bool] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[bool](p, "BFADD", pl.BFAdd(background, key, element))
+	return enqueueChecked[bool](p, "BFADD", pl.BFAdd(background, key, element))
 }
 
 // BFCard wraps [redis.ProbabilisticCmdable.BFCard].
@@ -386,7 +386,7 @@ func (p *Pipe) BFCard(key string) *Future[int64] {
 func (p *Pipe) BFExists(key string, element any) *Future[bool] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[bool](p, "BFEXISTS", pl.BFExists(background, key, element))
+	return enqueueChecked[bool](p, "BFEXISTS", pl.BFExists(background, key, element))
 }
 
 // BFInfo wraps [redis.ProbabilisticCmdable.BFInfo].
@@ -442,28 +442,28 @@ func (p *Pipe) BFInfoSize(key string) *Future[redis.BFInfo] {
 func (p *Pipe) BFInsert(key string, options *redis.BFInsertOptions, elements ...any) *Future[[]bool] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]bool](p, "BFINSERT", pl.BFInsert(background, key, options, elements...))
+	return enqueueChecked[[]bool](p, "BFINSERT", pl.BFInsert(background, key, options, elements...))
 }
 
 // BFLoadChunk wraps [redis.ProbabilisticCmdable.BFLoadChunk].
 func (p *Pipe) BFLoadChunk(key string, iterator int64, data any) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "BFLOADCHUNK", pl.BFLoadChunk(background, key, iterator, data))
+	return enqueueChecked[string](p, "BFLOADCHUNK", pl.BFLoadChunk(background, key, iterator, data))
 }
 
 // BFMAdd wraps [redis.ProbabilisticCmdable.BFMAdd].
 func (p *Pipe) BFMAdd(key string, elements ...any) *Future[[]bool] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]bool](p, "BFMADD", pl.BFMAdd(background, key, elements...))
+	return enqueueChecked[[]bool](p, "BFMADD", pl.BFMAdd(background, key, elements...))
 }
 
 // BFMExists wraps [redis.ProbabilisticCmdable.BFMExists].
 func (p *Pipe) BFMExists(key string, elements ...any) *Future[[]bool] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]bool](p, "BFMEXISTS", pl.BFMExists(background, key, elements...))
+	return enqueueChecked[[]bool](p, "BFMEXISTS", pl.BFMExists(background, key, elements...))
 }
 
 // BFReserve wraps [redis.ProbabilisticCmdable.BFReserve].
@@ -506,7 +506,7 @@ func (p *Pipe) BLMPop(timeout time.Duration, direction string, count int64, keys
 	pl := p.lock()
 	defer p.mu.Unlock()
 	cmd := pl.BLMPop(background, timeout, direction, count, keys...)
-	return enqueueAs[KeyValuesResult](p, "BLMPOP", cmd, keyValuesCmd{cmd})
+	return enqueueAs[KeyValuesResult](p, "BLMPOP", false, cmd, keyValuesCmd{cmd})
 }
 
 // BLMove wraps [redis.ListCmdable.BLMove].
@@ -549,7 +549,7 @@ func (p *Pipe) BZMPop(timeout time.Duration, order string, count int64, keys ...
 	pl := p.lock()
 	defer p.mu.Unlock()
 	cmd := pl.BZMPop(background, timeout, order, count, keys...)
-	return enqueueAs[ZSliceWithKeyResult](p, "BZMPOP", cmd, zSliceWithKeyCmd{cmd})
+	return enqueueAs[ZSliceWithKeyResult](p, "BZMPOP", false, cmd, zSliceWithKeyCmd{cmd})
 }
 
 // BZPopMax wraps [redis.SortedSetCmdable.BZPopMax].
@@ -591,14 +591,14 @@ func (p *Pipe) BitCount(key string, bitCount *redis.BitCount) *Future[int64] {
 func (p *Pipe) BitField(key string, values ...any) *Future[[]int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "BITFIELD", pl.BitField(background, key, values...))
+	return enqueueChecked[[]int64](p, "BITFIELD", pl.BitField(background, key, values...))
 }
 
 // BitFieldRO wraps [redis.BitMapCmdable.BitFieldRO].
 func (p *Pipe) BitFieldRO(key string, values ...any) *Future[[]int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "BITFIELDRO", pl.BitFieldRO(background, key, values...))
+	return enqueueChecked[[]int64](p, "BITFIELDRO", pl.BitFieldRO(background, key, values...))
 }
 
 // BitOpAnd wraps [redis.BitMapCmdable.BitOpAnd].
@@ -675,35 +675,35 @@ func (p *Pipe) BitPosSpan(key string, bit int8, start, end int64, span string) *
 func (p *Pipe) CFAdd(key string, element any) *Future[bool] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[bool](p, "CFADD", pl.CFAdd(background, key, element))
+	return enqueueChecked[bool](p, "CFADD", pl.CFAdd(background, key, element))
 }
 
 // CFAddNX wraps [redis.ProbabilisticCmdable.CFAddNX].
 func (p *Pipe) CFAddNX(key string, element any) *Future[bool] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[bool](p, "CFADDNX", pl.CFAddNX(background, key, element))
+	return enqueueChecked[bool](p, "CFADDNX", pl.CFAddNX(background, key, element))
 }
 
 // CFCount wraps [redis.ProbabilisticCmdable.CFCount].
 func (p *Pipe) CFCount(key string, element any) *Future[int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[int64](p, "CFCOUNT", pl.CFCount(background, key, element))
+	return enqueueChecked[int64](p, "CFCOUNT", pl.CFCount(background, key, element))
 }
 
 // CFDel wraps [redis.ProbabilisticCmdable.CFDel].
 func (p *Pipe) CFDel(key string, element any) *Future[bool] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[bool](p, "CFDEL", pl.CFDel(background, key, element))
+	return enqueueChecked[bool](p, "CFDEL", pl.CFDel(background, key, element))
 }
 
 // CFExists wraps [redis.ProbabilisticCmdable.CFExists].
 func (p *Pipe) CFExists(key string, element any) *Future[bool] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[bool](p, "CFEXISTS", pl.CFExists(background, key, element))
+	return enqueueChecked[bool](p, "CFEXISTS", pl.CFExists(background, key, element))
 }
 
 // CFInfo wraps [redis.ProbabilisticCmdable.CFInfo].
@@ -717,28 +717,28 @@ func (p *Pipe) CFInfo(key string) *Future[redis.CFInfo] {
 func (p *Pipe) CFInsert(key string, options *redis.CFInsertOptions, elements ...any) *Future[[]bool] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]bool](p, "CFINSERT", pl.CFInsert(background, key, options, elements...))
+	return enqueueChecked[[]bool](p, "CFINSERT", pl.CFInsert(background, key, options, elements...))
 }
 
 // CFInsertNX wraps [redis.ProbabilisticCmdable.CFInsertNX].
 func (p *Pipe) CFInsertNX(key string, options *redis.CFInsertOptions, elements ...any) *Future[[]int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "CFINSERTNX", pl.CFInsertNX(background, key, options, elements...))
+	return enqueueChecked[[]int64](p, "CFINSERTNX", pl.CFInsertNX(background, key, options, elements...))
 }
 
 // CFLoadChunk wraps [redis.ProbabilisticCmdable.CFLoadChunk].
 func (p *Pipe) CFLoadChunk(key string, iterator int64, data any) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "CFLOADCHUNK", pl.CFLoadChunk(background, key, iterator, data))
+	return enqueueChecked[string](p, "CFLOADCHUNK", pl.CFLoadChunk(background, key, iterator, data))
 }
 
 // CFMExists wraps [redis.ProbabilisticCmdable.CFMExists].
 func (p *Pipe) CFMExists(key string, elements ...any) *Future[[]bool] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]bool](p, "CFMEXISTS", pl.CFMExists(background, key, elements...))
+	return enqueueChecked[[]bool](p, "CFMEXISTS", pl.CFMExists(background, key, elements...))
 }
 
 // CFReserve wraps [redis.ProbabilisticCmdable.CFReserve].
@@ -787,7 +787,7 @@ func (p *Pipe) CFScanDump(key string, iterator int64) *Future[redis.ScanDump] {
 func (p *Pipe) CMSIncrBy(key string, elements ...any) *Future[[]int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "CMSINCRBY", pl.CMSIncrBy(background, key, elements...))
+	return enqueueChecked[[]int64](p, "CMSINCRBY", pl.CMSIncrBy(background, key, elements...))
 }
 
 // CMSInfo wraps [redis.ProbabilisticCmdable.CMSInfo].
@@ -829,7 +829,7 @@ func (p *Pipe) CMSMergeWithWeight(destKey string, sourceKeys map[string]int64) *
 func (p *Pipe) CMSQuery(key string, elements ...any) *Future[[]int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "CMSQUERY", pl.CMSQuery(background, key, elements...))
+	return enqueueChecked[[]int64](p, "CMSQUERY", pl.CMSQuery(background, key, elements...))
 }
 
 // ClientGetName wraps [redis.Cmdable.ClientGetName].
@@ -1102,14 +1102,14 @@ func (p *Pipe) Command() *Future[map[string]*redis.CommandInfo] {
 func (p *Pipe) CommandGetKeys(commands ...any) *Future[[]string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]string](p, "COMMANDGETKEYS", pl.CommandGetKeys(background, commands...))
+	return enqueueChecked[[]string](p, "COMMANDGETKEYS", pl.CommandGetKeys(background, commands...))
 }
 
 // CommandGetKeysAndFlags wraps [redis.Cmdable.CommandGetKeysAndFlags].
 func (p *Pipe) CommandGetKeysAndFlags(commands ...any) *Future[[]redis.KeyFlags] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]redis.KeyFlags](p, "COMMANDGETKEYSANDFLAGS", pl.CommandGetKeysAndFlags(background, commands...))
+	return enqueueChecked[[]redis.KeyFlags](p, "COMMANDGETKEYSANDFLAGS", pl.CommandGetKeysAndFlags(background, commands...))
 }
 
 // CommandList wraps [redis.Cmdable.CommandList].
@@ -1193,7 +1193,7 @@ func (p *Pipe) Del(keys ...string) *Future[int64] {
 func (p *Pipe) DelExArgs(key string, a redis.DelExArgs) *Future[int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[int64](p, "DELEXARGS", pl.DelExArgs(background, key, a))
+	return enqueueChecked[int64](p, "DELEXARGS", pl.DelExArgs(background, key, a))
 }
 
 // Digest wraps [redis.StringCmdable.Digest].
@@ -1214,35 +1214,35 @@ func (p *Pipe) Dump(key string) *Future[string] {
 func (p *Pipe) Echo(message any) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "ECHO", pl.Echo(background, message))
+	return enqueueChecked[string](p, "ECHO", pl.Echo(background, message))
 }
 
 // Eval wraps [redis.ScriptingFunctionsCmdable.Eval].
 func (p *Pipe) Eval(script string, keys []string, args ...any) *Future[any] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[any](p, "EVAL", pl.Eval(background, script, keys, args...))
+	return enqueueChecked[any](p, "EVAL", pl.Eval(background, script, keys, args...))
 }
 
 // EvalRO wraps [redis.ScriptingFunctionsCmdable.EvalRO].
 func (p *Pipe) EvalRO(script string, keys []string, args ...any) *Future[any] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[any](p, "EVALRO", pl.EvalRO(background, script, keys, args...))
+	return enqueueChecked[any](p, "EVALRO", pl.EvalRO(background, script, keys, args...))
 }
 
 // EvalSha wraps [redis.ScriptingFunctionsCmdable.EvalSha].
 func (p *Pipe) EvalSha(sha1 string, keys []string, args ...any) *Future[any] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[any](p, "EVALSHA", pl.EvalSha(background, sha1, keys, args...))
+	return enqueueChecked[any](p, "EVALSHA", pl.EvalSha(background, sha1, keys, args...))
 }
 
 // EvalShaRO wraps [redis.ScriptingFunctionsCmdable.EvalShaRO].
 func (p *Pipe) EvalShaRO(sha1 string, keys []string, args ...any) *Future[any] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[any](p, "EVALSHARO", pl.EvalShaRO(background, sha1, keys, args...))
+	return enqueueChecked[any](p, "EVALSHARO", pl.EvalShaRO(background, sha1, keys, args...))
 }
 
 // Exists wraps [redis.GenericCmdable.Exists].
@@ -1305,21 +1305,21 @@ func (p *Pipe) ExpireXX(key string, expiration time.Duration) *Future[bool] {
 func (p *Pipe) FCall(function string, keys []string, args ...any) *Future[any] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[any](p, "FCALL", pl.FCall(background, function, keys, args...))
+	return enqueueChecked[any](p, "FCALL", pl.FCall(background, function, keys, args...))
 }
 
 // FCallRO wraps [redis.ScriptingFunctionsCmdable.FCallRO].
 func (p *Pipe) FCallRO(function string, keys []string, args ...any) *Future[any] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[any](p, "FCALLRO", pl.FCallRO(background, function, keys, args...))
+	return enqueueChecked[any](p, "FCALLRO", pl.FCallRO(background, function, keys, args...))
 }
 
 // FCallRo wraps [redis.ScriptingFunctionsCmdable.FCallRo].
 func (p *Pipe) FCallRo(function string, keys []string, args ...any) *Future[any] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[any](p, "FCALLRO", pl.FCallRo(background, function, keys, args...))
+	return enqueueChecked[any](p, "FCALLRO", pl.FCallRo(background, function, keys, args...))
 }
 
 // FTAggregate wraps [redis.SearchCmdable.FTAggregate].
@@ -1333,7 +1333,7 @@ func (p *Pipe) FTAggregate(index, query string) *Future[map[string]any] {
 func (p *Pipe) FTAggregateWithArgs(index, query string, options *redis.FTAggregateOptions) *Future[*redis.FTAggregateResult] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[*redis.FTAggregateResult](p, "FTAGGREGATEWITHARGS", pl.FTAggregateWithArgs(background, index, query, options))
+	return enqueueChecked[*redis.FTAggregateResult](p, "FTAGGREGATEWITHARGS", pl.FTAggregateWithArgs(background, index, query, options))
 }
 
 // FTAliasAdd wraps [redis.SearchCmdable.FTAliasAdd].
@@ -1368,7 +1368,7 @@ func (p *Pipe) FTAliasUpdate(index, alias string) *Future[string] {
 func (p *Pipe) FTAlter(index string, skipInitialScan bool, definition []any) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "FTALTER", pl.FTAlter(background, index, skipInitialScan, definition))
+	return enqueueChecked[string](p, "FTALTER", pl.FTAlter(background, index, skipInitialScan, definition))
 }
 
 // FTConfigGet wraps [redis.SearchCmdable.FTConfigGet].
@@ -1382,14 +1382,14 @@ func (p *Pipe) FTConfigGet(option string) *Future[map[string]any] {
 func (p *Pipe) FTConfigSet(option string, value any) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "FTCONFIGSET", pl.FTConfigSet(background, option, value))
+	return enqueueChecked[string](p, "FTCONFIGSET", pl.FTConfigSet(background, option, value))
 }
 
 // FTCreate wraps [redis.SearchCmdable.FTCreate].
 func (p *Pipe) FTCreate(index string, options *redis.FTCreateOptions, schema ...*redis.FieldSchema) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "FTCREATE", pl.FTCreate(background, index, options, schema...))
+	return enqueueChecked[string](p, "FTCREATE", pl.FTCreate(background, index, options, schema...))
 }
 
 // FTCursorDel wraps [redis.SearchCmdable.FTCursorDel].
@@ -1410,14 +1410,14 @@ func (p *Pipe) FTCursorRead(index string, cursorId, count int) *Future[map[strin
 func (p *Pipe) FTDictAdd(dict string, term ...any) *Future[int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[int64](p, "FTDICTADD", pl.FTDictAdd(background, dict, term...))
+	return enqueueChecked[int64](p, "FTDICTADD", pl.FTDictAdd(background, dict, term...))
 }
 
 // FTDictDel wraps [redis.SearchCmdable.FTDictDel].
 func (p *Pipe) FTDictDel(dict string, term ...any) *Future[int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[int64](p, "FTDICTDEL", pl.FTDictDel(background, dict, term...))
+	return enqueueChecked[int64](p, "FTDICTDEL", pl.FTDictDel(background, dict, term...))
 }
 
 // FTDictDump wraps [redis.SearchCmdable.FTDictDump].
@@ -1459,14 +1459,14 @@ func (p *Pipe) FTExplainWithArgs(index, query string, options *redis.FTExplainOp
 func (p *Pipe) FTHybrid(index, searchExpr, vectorField string, vectorData redis.Vector) *Future[redis.FTHybridResult] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[redis.FTHybridResult](p, "FTHYBRID", pl.FTHybrid(background, index, searchExpr, vectorField, vectorData))
+	return enqueueChecked[redis.FTHybridResult](p, "FTHYBRID", pl.FTHybrid(background, index, searchExpr, vectorField, vectorData))
 }
 
 // FTHybridWithArgs wraps [redis.SearchCmdable.FTHybridWithArgs].
 func (p *Pipe) FTHybridWithArgs(index string, options *redis.FTHybridOptions) *Future[redis.FTHybridResult] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[redis.FTHybridResult](p, "FTHYBRIDWITHARGS", pl.FTHybridWithArgs(background, index, options))
+	return enqueueChecked[redis.FTHybridResult](p, "FTHYBRIDWITHARGS", pl.FTHybridWithArgs(background, index, options))
 }
 
 // FTInfo wraps [redis.SearchCmdable.FTInfo].
@@ -1487,7 +1487,7 @@ func (p *Pipe) FTSearch(index, query string) *Future[redis.FTSearchResult] {
 func (p *Pipe) FTSearchWithArgs(index, query string, options *redis.FTSearchOptions) *Future[redis.FTSearchResult] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[redis.FTSearchResult](p, "FTSEARCHWITHARGS", pl.FTSearchWithArgs(background, index, query, options))
+	return enqueueChecked[redis.FTSearchResult](p, "FTSEARCHWITHARGS", pl.FTSearchWithArgs(background, index, query, options))
 }
 
 // FTSpellCheck wraps [redis.SearchCmdable.FTSpellCheck].
@@ -1501,7 +1501,7 @@ func (p *Pipe) FTSpellCheck(index, query string) *Future[[]redis.SpellCheckResul
 func (p *Pipe) FTSpellCheckWithArgs(index, query string, options *redis.FTSpellCheckOptions) *Future[[]redis.SpellCheckResult] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]redis.SpellCheckResult](p, "FTSPELLCHECKWITHARGS", pl.FTSpellCheckWithArgs(background, index, query, options))
+	return enqueueChecked[[]redis.SpellCheckResult](p, "FTSPELLCHECKWITHARGS", pl.FTSpellCheckWithArgs(background, index, query, options))
 }
 
 // FTSynDump wraps [redis.SearchCmdable.FTSynDump].
@@ -1515,14 +1515,14 @@ func (p *Pipe) FTSynDump(index string) *Future[[]redis.FTSynDumpResult] {
 func (p *Pipe) FTSynUpdate(index string, synGroupId any, terms []any) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "FTSYNUPDATE", pl.FTSynUpdate(background, index, synGroupId, terms))
+	return enqueueChecked[string](p, "FTSYNUPDATE", pl.FTSynUpdate(background, index, synGroupId, terms))
 }
 
 // FTSynUpdateWithArgs wraps [redis.SearchCmdable.FTSynUpdateWithArgs].
 func (p *Pipe) FTSynUpdateWithArgs(index string, synGroupId any, options *redis.FTSynUpdateOptions, terms []any) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "FTSYNUPDATEWITHARGS", pl.FTSynUpdateWithArgs(background, index, synGroupId, options, terms))
+	return enqueueChecked[string](p, "FTSYNUPDATEWITHARGS", pl.FTSynUpdateWithArgs(background, index, synGroupId, options, terms))
 }
 
 // FTTagVals wraps [redis.SearchCmdable.FTTagVals].
@@ -1753,7 +1753,7 @@ func (p *Pipe) GetRange(key string, start, end int64) *Future[string] {
 func (p *Pipe) GetSet(key string, value any) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "GETSET", pl.GetSet(background, key, value))
+	return enqueueChecked[string](p, "GETSET", pl.GetSet(background, key, value))
 }
 
 // GetToBuffer wraps [redis.StringCmdable.GetToBuffer].
@@ -1872,7 +1872,7 @@ func (p *Pipe) HImportPrepare(fieldsetName string, fields ...string) *Future[str
 func (p *Pipe) HImportSet(key, fieldsetName string, values ...any) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "HIMPORTSET", pl.HImportSet(background, key, fieldsetName, values...))
+	return enqueueChecked[string](p, "HIMPORTSET", pl.HImportSet(background, key, fieldsetName, values...))
 }
 
 // HIncrBy wraps [redis.HashCmdable.HIncrBy].
@@ -1914,7 +1914,7 @@ func (p *Pipe) HMGet(key string, fields ...string) *Future[[]any] {
 func (p *Pipe) HMSet(key string, values ...any) *Future[bool] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[bool](p, "HMSET", pl.HMSet(background, key, values...))
+	return enqueueChecked[bool](p, "HMSET", pl.HMSet(background, key, values...))
 }
 
 // HPExpire wraps [redis.HashCmdable.HPExpire].
@@ -1985,7 +1985,7 @@ func (p *Pipe) HScan(key string, cursor uint64, match string, count int64) *Futu
 	pl := p.lock()
 	defer p.mu.Unlock()
 	cmd := pl.HScan(background, key, cursor, match, count)
-	return enqueueAs[ScanResult](p, "HSCAN", cmd, scanCmd{cmd})
+	return enqueueAs[ScanResult](p, "HSCAN", false, cmd, scanCmd{cmd})
 }
 
 // HScanNoValues wraps [redis.HashCmdable.HScanNoValues].
@@ -1993,14 +1993,14 @@ func (p *Pipe) HScanNoValues(key string, cursor uint64, match string, count int6
 	pl := p.lock()
 	defer p.mu.Unlock()
 	cmd := pl.HScanNoValues(background, key, cursor, match, count)
-	return enqueueAs[ScanResult](p, "HSCANNOVALUES", cmd, scanCmd{cmd})
+	return enqueueAs[ScanResult](p, "HSCANNOVALUES", false, cmd, scanCmd{cmd})
 }
 
 // HSet wraps [redis.HashCmdable.HSet].
 func (p *Pipe) HSet(key string, values ...any) *Future[int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[int64](p, "HSET", pl.HSet(background, key, values...))
+	return enqueueChecked[int64](p, "HSET", pl.HSet(background, key, values...))
 }
 
 // HSetEX wraps [redis.HashCmdable.HSetEX].
@@ -2021,7 +2021,7 @@ func (p *Pipe) HSetEXWithArgs(key string, options *redis.HSetEXOptions, fieldsAn
 func (p *Pipe) HSetNX(key, field string, value any) *Future[bool] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[bool](p, "HSETNX", pl.HSetNX(background, key, field, value))
+	return enqueueChecked[bool](p, "HSETNX", pl.HSetNX(background, key, field, value))
 }
 
 // HStrLen wraps [redis.HashCmdable.HStrLen].
@@ -2098,28 +2098,28 @@ func (p *Pipe) InfoMap(section ...string) *Future[map[string]map[string]string] 
 func (p *Pipe) JSONArrAppend(key, path string, values ...any) *Future[[]int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "JSONARRAPPEND", pl.JSONArrAppend(background, key, path, values...))
+	return enqueueChecked[[]int64](p, "JSONARRAPPEND", pl.JSONArrAppend(background, key, path, values...))
 }
 
 // JSONArrIndex wraps [redis.JSONCmdable.JSONArrIndex].
 func (p *Pipe) JSONArrIndex(key, path string, value ...any) *Future[[]int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "JSONARRINDEX", pl.JSONArrIndex(background, key, path, value...))
+	return enqueueChecked[[]int64](p, "JSONARRINDEX", pl.JSONArrIndex(background, key, path, value...))
 }
 
 // JSONArrIndexWithArgs wraps [redis.JSONCmdable.JSONArrIndexWithArgs].
 func (p *Pipe) JSONArrIndexWithArgs(key, path string, options *redis.JSONArrIndexArgs, value ...any) *Future[[]int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "JSONARRINDEXWITHARGS", pl.JSONArrIndexWithArgs(background, key, path, options, value...))
+	return enqueueChecked[[]int64](p, "JSONARRINDEXWITHARGS", pl.JSONArrIndexWithArgs(background, key, path, options, value...))
 }
 
 // JSONArrInsert wraps [redis.JSONCmdable.JSONArrInsert].
 func (p *Pipe) JSONArrInsert(key, path string, index int64, values ...any) *Future[[]int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "JSONARRINSERT", pl.JSONArrInsert(background, key, path, index, values...))
+	return enqueueChecked[[]int64](p, "JSONARRINSERT", pl.JSONArrInsert(background, key, path, index, values...))
 }
 
 // JSONArrLen wraps [redis.JSONCmdable.JSONArrLen].
@@ -2203,14 +2203,14 @@ func (p *Pipe) JSONMGet(path string, keys ...string) *Future[[]any] {
 func (p *Pipe) JSONMSet(params ...any) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "JSONMSET", pl.JSONMSet(background, params...))
+	return enqueueChecked[string](p, "JSONMSET", pl.JSONMSet(background, params...))
 }
 
 // JSONMSetArgs wraps [redis.JSONCmdable.JSONMSetArgs].
 func (p *Pipe) JSONMSetArgs(docs []redis.JSONSetArgs) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "JSONMSETARGS", pl.JSONMSetArgs(background, docs))
+	return enqueueChecked[string](p, "JSONMSETARGS", pl.JSONMSetArgs(background, docs))
 }
 
 // JSONMerge wraps [redis.JSONCmdable.JSONMerge].
@@ -2245,21 +2245,21 @@ func (p *Pipe) JSONObjLen(key, path string) *Future[[]*int64] {
 func (p *Pipe) JSONSet(key, path string, value any) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "JSONSET", pl.JSONSet(background, key, path, value))
+	return enqueueChecked[string](p, "JSONSET", pl.JSONSet(background, key, path, value))
 }
 
 // JSONSetMode wraps [redis.JSONCmdable.JSONSetMode].
 func (p *Pipe) JSONSetMode(key, path string, value any, mode string) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "JSONSETMODE", pl.JSONSetMode(background, key, path, value, mode))
+	return enqueueChecked[string](p, "JSONSETMODE", pl.JSONSetMode(background, key, path, value, mode))
 }
 
 // JSONSetWithArgs wraps [redis.JSONCmdable.JSONSetWithArgs].
 func (p *Pipe) JSONSetWithArgs(key, path string, value any, options *redis.JSONSetArgsOptions) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "JSONSETWITHARGS", pl.JSONSetWithArgs(background, key, path, value, options))
+	return enqueueChecked[string](p, "JSONSETWITHARGS", pl.JSONSetWithArgs(background, key, path, value, options))
 }
 
 // JSONStrAppend wraps [redis.JSONCmdable.JSONStrAppend].
@@ -2315,21 +2315,21 @@ func (p *Pipe) LIndex(key string, index int64) *Future[string] {
 func (p *Pipe) LInsert(key, op string, pivot, value any) *Future[int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[int64](p, "LINSERT", pl.LInsert(background, key, op, pivot, value))
+	return enqueueChecked[int64](p, "LINSERT", pl.LInsert(background, key, op, pivot, value))
 }
 
 // LInsertAfter wraps [redis.ListCmdable.LInsertAfter].
 func (p *Pipe) LInsertAfter(key string, pivot, value any) *Future[int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[int64](p, "LINSERTAFTER", pl.LInsertAfter(background, key, pivot, value))
+	return enqueueChecked[int64](p, "LINSERTAFTER", pl.LInsertAfter(background, key, pivot, value))
 }
 
 // LInsertBefore wraps [redis.ListCmdable.LInsertBefore].
 func (p *Pipe) LInsertBefore(key string, pivot, value any) *Future[int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[int64](p, "LINSERTBEFORE", pl.LInsertBefore(background, key, pivot, value))
+	return enqueueChecked[int64](p, "LINSERTBEFORE", pl.LInsertBefore(background, key, pivot, value))
 }
 
 // LLen wraps [redis.ListCmdable.LLen].
@@ -2344,7 +2344,7 @@ func (p *Pipe) LMPop(direction string, count int64, keys ...string) *Future[KeyV
 	pl := p.lock()
 	defer p.mu.Unlock()
 	cmd := pl.LMPop(background, direction, count, keys...)
-	return enqueueAs[KeyValuesResult](p, "LMPOP", cmd, keyValuesCmd{cmd})
+	return enqueueAs[KeyValuesResult](p, "LMPOP", false, cmd, keyValuesCmd{cmd})
 }
 
 // LMove wraps [redis.ListCmdable.LMove].
@@ -2393,14 +2393,14 @@ func (p *Pipe) LPosCount(key, value string, count int64, args redis.LPosArgs) *F
 func (p *Pipe) LPush(key string, values ...any) *Future[int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[int64](p, "LPUSH", pl.LPush(background, key, values...))
+	return enqueueChecked[int64](p, "LPUSH", pl.LPush(background, key, values...))
 }
 
 // LPushX wraps [redis.ListCmdable.LPushX].
 func (p *Pipe) LPushX(key string, values ...any) *Future[int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[int64](p, "LPUSHX", pl.LPushX(background, key, values...))
+	return enqueueChecked[int64](p, "LPUSHX", pl.LPushX(background, key, values...))
 }
 
 // LRange wraps [redis.ListCmdable.LRange].
@@ -2414,14 +2414,14 @@ func (p *Pipe) LRange(key string, start, stop int64) *Future[[]string] {
 func (p *Pipe) LRem(key string, count int64, value any) *Future[int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[int64](p, "LREM", pl.LRem(background, key, count, value))
+	return enqueueChecked[int64](p, "LREM", pl.LRem(background, key, count, value))
 }
 
 // LSet wraps [redis.ListCmdable.LSet].
 func (p *Pipe) LSet(key string, index int64, value any) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "LSET", pl.LSet(background, key, index, value))
+	return enqueueChecked[string](p, "LSET", pl.LSet(background, key, index, value))
 }
 
 // LTrim wraps [redis.ListCmdable.LTrim].
@@ -2449,7 +2449,7 @@ func (p *Pipe) Latency() *Future[[]redis.Latency] {
 func (p *Pipe) LatencyReset(events ...any) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "LATENCYRESET", pl.LatencyReset(background, events...))
+	return enqueueChecked[string](p, "LATENCYRESET", pl.LatencyReset(background, events...))
 }
 
 // MGet wraps [redis.StringCmdable.MGet].
@@ -2463,21 +2463,21 @@ func (p *Pipe) MGet(keys ...string) *Future[[]any] {
 func (p *Pipe) MSet(values ...any) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "MSET", pl.MSet(background, values...))
+	return enqueueChecked[string](p, "MSET", pl.MSet(background, values...))
 }
 
 // MSetEX wraps [redis.StringCmdable.MSetEX].
 func (p *Pipe) MSetEX(args redis.MSetEXArgs, values ...any) *Future[int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[int64](p, "MSETEX", pl.MSetEX(background, args, values...))
+	return enqueueChecked[int64](p, "MSETEX", pl.MSetEX(background, args, values...))
 }
 
 // MSetNX wraps [redis.StringCmdable.MSetNX].
 func (p *Pipe) MSetNX(values ...any) *Future[bool] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[bool](p, "MSETNX", pl.MSetNX(background, values...))
+	return enqueueChecked[bool](p, "MSETNX", pl.MSetNX(background, values...))
 }
 
 // MemoryUsage wraps [redis.Cmdable.MemoryUsage].
@@ -2498,7 +2498,7 @@ func (p *Pipe) Migrate(host, port, key string, db int, timeout time.Duration) *F
 func (p *Pipe) ModuleLoadex(conf *redis.ModuleLoadexConfig) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "MODULELOADEX", pl.ModuleLoadex(background, conf))
+	return enqueueChecked[string](p, "MODULELOADEX", pl.ModuleLoadex(background, conf))
 }
 
 // Move wraps [redis.GenericCmdable.Move].
@@ -2561,7 +2561,7 @@ func (p *Pipe) PExpireTime(key string) *Future[time.Duration] {
 func (p *Pipe) PFAdd(key string, els ...any) *Future[int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[int64](p, "PFADD", pl.PFAdd(background, key, els...))
+	return enqueueChecked[int64](p, "PFADD", pl.PFAdd(background, key, els...))
 }
 
 // PFCount wraps [redis.HyperLogLogCmdable.PFCount].
@@ -2638,7 +2638,7 @@ func (p *Pipe) PubSubShardNumSub(channels ...string) *Future[map[string]int64] {
 func (p *Pipe) Publish(channel string, message any) *Future[int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[int64](p, "PUBLISH", pl.Publish(background, channel, message))
+	return enqueueChecked[int64](p, "PUBLISH", pl.Publish(background, channel, message))
 }
 
 // Quit wraps [redis.Cmdable.Quit].
@@ -2673,14 +2673,14 @@ func (p *Pipe) RPopLPush(source, destination string) *Future[string] {
 func (p *Pipe) RPush(key string, values ...any) *Future[int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[int64](p, "RPUSH", pl.RPush(background, key, values...))
+	return enqueueChecked[int64](p, "RPUSH", pl.RPush(background, key, values...))
 }
 
 // RPushX wraps [redis.ListCmdable.RPushX].
 func (p *Pipe) RPushX(key string, values ...any) *Future[int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[int64](p, "RPUSHX", pl.RPushX(background, key, values...))
+	return enqueueChecked[int64](p, "RPUSHX", pl.RPushX(background, key, values...))
 }
 
 // RandomKey wraps [redis.GenericCmdable.RandomKey].
@@ -2743,7 +2743,7 @@ func (p *Pipe) RestoreReplace(key string, ttl time.Duration, value string) *Futu
 func (p *Pipe) SAdd(key string, members ...any) *Future[int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[int64](p, "SADD", pl.SAdd(background, key, members...))
+	return enqueueChecked[int64](p, "SADD", pl.SAdd(background, key, members...))
 }
 
 // SCard wraps [redis.SetCmdable.SCard].
@@ -2799,14 +2799,14 @@ func (p *Pipe) SInterStore(destination string, keys ...string) *Future[int64] {
 func (p *Pipe) SIsMember(key string, member any) *Future[bool] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[bool](p, "SISMEMBER", pl.SIsMember(background, key, member))
+	return enqueueChecked[bool](p, "SISMEMBER", pl.SIsMember(background, key, member))
 }
 
 // SMIsMember wraps [redis.SetCmdable.SMIsMember].
 func (p *Pipe) SMIsMember(key string, members ...any) *Future[[]bool] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]bool](p, "SMISMEMBER", pl.SMIsMember(background, key, members...))
+	return enqueueChecked[[]bool](p, "SMISMEMBER", pl.SMIsMember(background, key, members...))
 }
 
 // SMembers wraps [redis.SetCmdable.SMembers].
@@ -2827,7 +2827,7 @@ func (p *Pipe) SMembersMap(key string) *Future[map[string]struct{}] {
 func (p *Pipe) SMove(source, destination string, member any) *Future[bool] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[bool](p, "SMOVE", pl.SMove(background, source, destination, member))
+	return enqueueChecked[bool](p, "SMOVE", pl.SMove(background, source, destination, member))
 }
 
 // SPop wraps [redis.SetCmdable.SPop].
@@ -2848,7 +2848,7 @@ func (p *Pipe) SPopN(key string, count int64) *Future[[]string] {
 func (p *Pipe) SPublish(channel string, message any) *Future[int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[int64](p, "SPUBLISH", pl.SPublish(background, channel, message))
+	return enqueueChecked[int64](p, "SPUBLISH", pl.SPublish(background, channel, message))
 }
 
 // SRandMember wraps [redis.SetCmdable.SRandMember].
@@ -2869,7 +2869,7 @@ func (p *Pipe) SRandMemberN(key string, count int64) *Future[[]string] {
 func (p *Pipe) SRem(key string, members ...any) *Future[int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[int64](p, "SREM", pl.SRem(background, key, members...))
+	return enqueueChecked[int64](p, "SREM", pl.SRem(background, key, members...))
 }
 
 // SScan wraps [redis.SetCmdable.SScan].
@@ -2877,7 +2877,7 @@ func (p *Pipe) SScan(key string, cursor uint64, match string, count int64) *Futu
 	pl := p.lock()
 	defer p.mu.Unlock()
 	cmd := pl.SScan(background, key, cursor, match, count)
-	return enqueueAs[ScanResult](p, "SSCAN", cmd, scanCmd{cmd})
+	return enqueueAs[ScanResult](p, "SSCAN", false, cmd, scanCmd{cmd})
 }
 
 // SUnion wraps [redis.SetCmdable.SUnion].
@@ -2913,7 +2913,7 @@ func (p *Pipe) Scan(cursor uint64, match string, count int64) *Future[ScanResult
 	pl := p.lock()
 	defer p.mu.Unlock()
 	cmd := pl.Scan(background, cursor, match, count)
-	return enqueueAs[ScanResult](p, "SCAN", cmd, scanCmd{cmd})
+	return enqueueAs[ScanResult](p, "SCAN", false, cmd, scanCmd{cmd})
 }
 
 // ScanType wraps [redis.GenericCmdable.ScanType].
@@ -2921,7 +2921,7 @@ func (p *Pipe) ScanType(cursor uint64, match string, count int64, keyType string
 	pl := p.lock()
 	defer p.mu.Unlock()
 	cmd := pl.ScanType(background, cursor, match, count, keyType)
-	return enqueueAs[ScanResult](p, "SCANTYPE", cmd, scanCmd{cmd})
+	return enqueueAs[ScanResult](p, "SCANTYPE", false, cmd, scanCmd{cmd})
 }
 
 // ScriptExists wraps [redis.ScriptingFunctionsCmdable.ScriptExists].
@@ -2956,14 +2956,14 @@ func (p *Pipe) ScriptLoad(script string) *Future[string] {
 func (p *Pipe) Set(key string, value any, expiration time.Duration) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "SET", pl.Set(background, key, value, expiration))
+	return enqueueChecked[string](p, "SET", pl.Set(background, key, value, expiration))
 }
 
 // SetArgs wraps [redis.StringCmdable.SetArgs].
 func (p *Pipe) SetArgs(key string, value any, a redis.SetArgs) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "SETARGS", pl.SetArgs(background, key, value, a))
+	return enqueueChecked[string](p, "SETARGS", pl.SetArgs(background, key, value, a))
 }
 
 // SetBit wraps [redis.BitMapCmdable.SetBit].
@@ -2977,7 +2977,7 @@ func (p *Pipe) SetBit(key string, offset int64, value int) *Future[int64] {
 func (p *Pipe) SetEx(key string, value any, expiration time.Duration) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "SETEX", pl.SetEx(background, key, value, expiration))
+	return enqueueChecked[string](p, "SETEX", pl.SetEx(background, key, value, expiration))
 }
 
 // SetFromBuffer wraps [redis.StringCmdable.SetFromBuffer].
@@ -2991,63 +2991,63 @@ func (p *Pipe) SetFromBuffer(key string, buf []byte) *Future[string] {
 func (p *Pipe) SetIFDEQ(key string, value any, matchDigest uint64, expiration time.Duration) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "SETIFDEQ", pl.SetIFDEQ(background, key, value, matchDigest, expiration))
+	return enqueueChecked[string](p, "SETIFDEQ", pl.SetIFDEQ(background, key, value, matchDigest, expiration))
 }
 
 // SetIFDEQGet wraps [redis.StringCmdable.SetIFDEQGet].
 func (p *Pipe) SetIFDEQGet(key string, value any, matchDigest uint64, expiration time.Duration) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "SETIFDEQGET", pl.SetIFDEQGet(background, key, value, matchDigest, expiration))
+	return enqueueChecked[string](p, "SETIFDEQGET", pl.SetIFDEQGet(background, key, value, matchDigest, expiration))
 }
 
 // SetIFDNE wraps [redis.StringCmdable.SetIFDNE].
 func (p *Pipe) SetIFDNE(key string, value any, matchDigest uint64, expiration time.Duration) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "SETIFDNE", pl.SetIFDNE(background, key, value, matchDigest, expiration))
+	return enqueueChecked[string](p, "SETIFDNE", pl.SetIFDNE(background, key, value, matchDigest, expiration))
 }
 
 // SetIFDNEGet wraps [redis.StringCmdable.SetIFDNEGet].
 func (p *Pipe) SetIFDNEGet(key string, value any, matchDigest uint64, expiration time.Duration) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "SETIFDNEGET", pl.SetIFDNEGet(background, key, value, matchDigest, expiration))
+	return enqueueChecked[string](p, "SETIFDNEGET", pl.SetIFDNEGet(background, key, value, matchDigest, expiration))
 }
 
 // SetIFEQ wraps [redis.StringCmdable.SetIFEQ].
 func (p *Pipe) SetIFEQ(key string, value, matchValue any, expiration time.Duration) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "SETIFEQ", pl.SetIFEQ(background, key, value, matchValue, expiration))
+	return enqueueChecked[string](p, "SETIFEQ", pl.SetIFEQ(background, key, value, matchValue, expiration))
 }
 
 // SetIFEQGet wraps [redis.StringCmdable.SetIFEQGet].
 func (p *Pipe) SetIFEQGet(key string, value, matchValue any, expiration time.Duration) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "SETIFEQGET", pl.SetIFEQGet(background, key, value, matchValue, expiration))
+	return enqueueChecked[string](p, "SETIFEQGET", pl.SetIFEQGet(background, key, value, matchValue, expiration))
 }
 
 // SetIFNE wraps [redis.StringCmdable.SetIFNE].
 func (p *Pipe) SetIFNE(key string, value, matchValue any, expiration time.Duration) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "SETIFNE", pl.SetIFNE(background, key, value, matchValue, expiration))
+	return enqueueChecked[string](p, "SETIFNE", pl.SetIFNE(background, key, value, matchValue, expiration))
 }
 
 // SetIFNEGet wraps [redis.StringCmdable.SetIFNEGet].
 func (p *Pipe) SetIFNEGet(key string, value, matchValue any, expiration time.Duration) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "SETIFNEGET", pl.SetIFNEGet(background, key, value, matchValue, expiration))
+	return enqueueChecked[string](p, "SETIFNEGET", pl.SetIFNEGet(background, key, value, matchValue, expiration))
 }
 
 // SetNX wraps [redis.StringCmdable.SetNX].
 func (p *Pipe) SetNX(key string, value any, expiration time.Duration) *Future[bool] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[bool](p, "SETNX", pl.SetNX(background, key, value, expiration))
+	return enqueueChecked[bool](p, "SETNX", pl.SetNX(background, key, value, expiration))
 }
 
 // SetRange wraps [redis.StringCmdable.SetRange].
@@ -3061,7 +3061,7 @@ func (p *Pipe) SetRange(key string, offset int64, value string) *Future[int64] {
 func (p *Pipe) SetXX(key string, value any, expiration time.Duration) *Future[bool] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[bool](p, "SETXX", pl.SetXX(background, key, value, expiration))
+	return enqueueChecked[bool](p, "SETXX", pl.SetXX(background, key, value, expiration))
 }
 
 // Shutdown wraps [redis.Cmdable.Shutdown].
@@ -3257,14 +3257,14 @@ func (p *Pipe) TDigestTrimmedMean(key string, lowCutQuantile, highCutQuantile fl
 func (p *Pipe) TSAdd(key string, timestamp any, value float64) *Future[int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[int64](p, "TSADD", pl.TSAdd(background, key, timestamp, value))
+	return enqueueChecked[int64](p, "TSADD", pl.TSAdd(background, key, timestamp, value))
 }
 
 // TSAddWithArgs wraps [redis.TimeseriesCmdable.TSAddWithArgs].
 func (p *Pipe) TSAddWithArgs(key string, timestamp any, value float64, options *redis.TSOptions) *Future[int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[int64](p, "TSADDWITHARGS", pl.TSAddWithArgs(background, key, timestamp, value, options))
+	return enqueueChecked[int64](p, "TSADDWITHARGS", pl.TSAddWithArgs(background, key, timestamp, value, options))
 }
 
 // TSAlter wraps [redis.TimeseriesCmdable.TSAlter].
@@ -3376,7 +3376,7 @@ func (p *Pipe) TSInfoWithArgs(key string, options *redis.TSInfoOptions) *Future[
 func (p *Pipe) TSMAdd(ktvSlices [][]any) *Future[[]int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "TSMADD", pl.TSMAdd(background, ktvSlices))
+	return enqueueChecked[[]int64](p, "TSMADD", pl.TSMAdd(background, ktvSlices))
 }
 
 // TSMGet wraps [redis.TimeseriesCmdable.TSMGet].
@@ -3390,7 +3390,7 @@ func (p *Pipe) TSMGet(filters []string) *Future[map[string][]any] {
 func (p *Pipe) TSMGetWithArgs(filters []string, options *redis.TSMGetOptions) *Future[map[string][]any] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[map[string][]any](p, "TSMGETWITHARGS", pl.TSMGetWithArgs(background, filters, options))
+	return enqueueChecked[map[string][]any](p, "TSMGETWITHARGS", pl.TSMGetWithArgs(background, filters, options))
 }
 
 // TSMRange wraps [redis.TimeseriesCmdable.TSMRange].
@@ -3404,7 +3404,7 @@ func (p *Pipe) TSMRange(fromTimestamp, toTimestamp int, filterExpr []string) *Fu
 func (p *Pipe) TSMRangeWithArgs(fromTimestamp, toTimestamp int, filterExpr []string, options *redis.TSMRangeOptions) *Future[map[string][]any] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[map[string][]any](p, "TSMRANGEWITHARGS", pl.TSMRangeWithArgs(background, fromTimestamp, toTimestamp, filterExpr, options))
+	return enqueueChecked[map[string][]any](p, "TSMRANGEWITHARGS", pl.TSMRangeWithArgs(background, fromTimestamp, toTimestamp, filterExpr, options))
 }
 
 // TSMRevRange wraps [redis.TimeseriesCmdable.TSMRevRange].
@@ -3418,35 +3418,35 @@ func (p *Pipe) TSMRevRange(fromTimestamp, toTimestamp int, filterExpr []string) 
 func (p *Pipe) TSMRevRangeWithArgs(fromTimestamp, toTimestamp int, filterExpr []string, options *redis.TSMRevRangeOptions) *Future[map[string][]any] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[map[string][]any](p, "TSMREVRANGEWITHARGS", pl.TSMRevRangeWithArgs(background, fromTimestamp, toTimestamp, filterExpr, options))
+	return enqueueChecked[map[string][]any](p, "TSMREVRANGEWITHARGS", pl.TSMRevRangeWithArgs(background, fromTimestamp, toTimestamp, filterExpr, options))
 }
 
 // TSNRange wraps [redis.TimeseriesCmdable.TSNRange].
 func (p *Pipe) TSNRange(keys []string, fromTimestamp, toTimestamp any) *Future[[]redis.TSNRangePivotRow] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]redis.TSNRangePivotRow](p, "TSNRANGE", pl.TSNRange(background, keys, fromTimestamp, toTimestamp))
+	return enqueueChecked[[]redis.TSNRangePivotRow](p, "TSNRANGE", pl.TSNRange(background, keys, fromTimestamp, toTimestamp))
 }
 
 // TSNRangeWithArgs wraps [redis.TimeseriesCmdable.TSNRangeWithArgs].
 func (p *Pipe) TSNRangeWithArgs(keys []string, fromTimestamp, toTimestamp any, options *redis.TSNRangeOptions) *Future[[]redis.TSNRangePivotRow] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]redis.TSNRangePivotRow](p, "TSNRANGEWITHARGS", pl.TSNRangeWithArgs(background, keys, fromTimestamp, toTimestamp, options))
+	return enqueueChecked[[]redis.TSNRangePivotRow](p, "TSNRANGEWITHARGS", pl.TSNRangeWithArgs(background, keys, fromTimestamp, toTimestamp, options))
 }
 
 // TSNRevRange wraps [redis.TimeseriesCmdable.TSNRevRange].
 func (p *Pipe) TSNRevRange(keys []string, fromTimestamp, toTimestamp any) *Future[[]redis.TSNRangePivotRow] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]redis.TSNRangePivotRow](p, "TSNREVRANGE", pl.TSNRevRange(background, keys, fromTimestamp, toTimestamp))
+	return enqueueChecked[[]redis.TSNRangePivotRow](p, "TSNREVRANGE", pl.TSNRevRange(background, keys, fromTimestamp, toTimestamp))
 }
 
 // TSNRevRangeWithArgs wraps [redis.TimeseriesCmdable.TSNRevRangeWithArgs].
 func (p *Pipe) TSNRevRangeWithArgs(keys []string, fromTimestamp, toTimestamp any, options *redis.TSNRevRangeOptions) *Future[[]redis.TSNRangePivotRow] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]redis.TSNRangePivotRow](p, "TSNREVRANGEWITHARGS", pl.TSNRevRangeWithArgs(background, keys, fromTimestamp, toTimestamp, options))
+	return enqueueChecked[[]redis.TSNRangePivotRow](p, "TSNREVRANGEWITHARGS", pl.TSNRevRangeWithArgs(background, keys, fromTimestamp, toTimestamp, options))
 }
 
 // TSQueryIndex wraps [redis.TimeseriesCmdable.TSQueryIndex].
@@ -3481,21 +3481,21 @@ func (p *Pipe) TSRange(key string, fromTimestamp, toTimestamp int) *Future[[]red
 func (p *Pipe) TSRangeWithArgs(key string, fromTimestamp, toTimestamp int, options *redis.TSRangeOptions) *Future[[]redis.TSTimestampValue] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]redis.TSTimestampValue](p, "TSRANGEWITHARGS", pl.TSRangeWithArgs(background, key, fromTimestamp, toTimestamp, options))
+	return enqueueChecked[[]redis.TSTimestampValue](p, "TSRANGEWITHARGS", pl.TSRangeWithArgs(background, key, fromTimestamp, toTimestamp, options))
 }
 
 // TSRead wraps [redis.TimeseriesCmdable.TSRead].
 func (p *Pipe) TSRead(key string, timestamp any) *Future[[]redis.TSTimestampValue] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]redis.TSTimestampValue](p, "TSREAD", pl.TSRead(background, key, timestamp))
+	return enqueueChecked[[]redis.TSTimestampValue](p, "TSREAD", pl.TSRead(background, key, timestamp))
 }
 
 // TSReadWithArgs wraps [redis.TimeseriesCmdable.TSReadWithArgs].
 func (p *Pipe) TSReadWithArgs(key string, timestamp any, options *redis.TSReadOptions) *Future[[]redis.TSTimestampValue] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]redis.TSTimestampValue](p, "TSREADWITHARGS", pl.TSReadWithArgs(background, key, timestamp, options))
+	return enqueueChecked[[]redis.TSTimestampValue](p, "TSREADWITHARGS", pl.TSReadWithArgs(background, key, timestamp, options))
 }
 
 // TSRevRange wraps [redis.TimeseriesCmdable.TSRevRange].
@@ -3509,7 +3509,7 @@ func (p *Pipe) TSRevRange(key string, fromTimestamp, toTimestamp int) *Future[[]
 func (p *Pipe) TSRevRangeWithArgs(key string, fromTimestamp, toTimestamp int, options *redis.TSRevRangeOptions) *Future[[]redis.TSTimestampValue] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]redis.TSTimestampValue](p, "TSREVRANGEWITHARGS", pl.TSRevRangeWithArgs(background, key, fromTimestamp, toTimestamp, options))
+	return enqueueChecked[[]redis.TSTimestampValue](p, "TSREVRANGEWITHARGS", pl.TSRevRangeWithArgs(background, key, fromTimestamp, toTimestamp, options))
 }
 
 // TTL wraps [redis.GenericCmdable.TTL].
@@ -3530,21 +3530,21 @@ func (p *Pipe) Time() *Future[time.Time] {
 func (p *Pipe) TopKAdd(key string, elements ...any) *Future[[]string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]string](p, "TOPKADD", pl.TopKAdd(background, key, elements...))
+	return enqueueChecked[[]string](p, "TOPKADD", pl.TopKAdd(background, key, elements...))
 }
 
 // TopKCount wraps [redis.ProbabilisticCmdable.TopKCount].
 func (p *Pipe) TopKCount(key string, elements ...any) *Future[[]int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "TOPKCOUNT", pl.TopKCount(background, key, elements...))
+	return enqueueChecked[[]int64](p, "TOPKCOUNT", pl.TopKCount(background, key, elements...))
 }
 
 // TopKIncrBy wraps [redis.ProbabilisticCmdable.TopKIncrBy].
 func (p *Pipe) TopKIncrBy(key string, elements ...any) *Future[[]string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]string](p, "TOPKINCRBY", pl.TopKIncrBy(background, key, elements...))
+	return enqueueChecked[[]string](p, "TOPKINCRBY", pl.TopKIncrBy(background, key, elements...))
 }
 
 // TopKInfo wraps [redis.ProbabilisticCmdable.TopKInfo].
@@ -3572,7 +3572,7 @@ func (p *Pipe) TopKListWithCount(key string) *Future[map[string]int64] {
 func (p *Pipe) TopKQuery(key string, elements ...any) *Future[[]bool] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]bool](p, "TOPKQUERY", pl.TopKQuery(background, key, elements...))
+	return enqueueChecked[[]bool](p, "TOPKQUERY", pl.TopKQuery(background, key, elements...))
 }
 
 // TopKReserve wraps [redis.ProbabilisticCmdable.TopKReserve].
@@ -3614,14 +3614,14 @@ func (p *Pipe) Unlink(keys ...string) *Future[int64] {
 func (p *Pipe) VAdd(key, element string, val redis.Vector) *Future[bool] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[bool](p, "VADD", pl.VAdd(background, key, element, val))
+	return enqueueChecked[bool](p, "VADD", pl.VAdd(background, key, element, val))
 }
 
 // VAddWithArgs wraps [redis.VectorSetCmdable.VAddWithArgs].
 func (p *Pipe) VAddWithArgs(key, element string, val redis.Vector, addArgs *redis.VAddArgs) *Future[bool] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[bool](p, "VADDWITHARGS", pl.VAddWithArgs(background, key, element, val, addArgs))
+	return enqueueChecked[bool](p, "VADDWITHARGS", pl.VAddWithArgs(background, key, element, val, addArgs))
 }
 
 // VCard wraps [redis.VectorSetCmdable.VCard].
@@ -3719,49 +3719,49 @@ func (p *Pipe) VRem(key, element string) *Future[bool] {
 func (p *Pipe) VSetAttr(key, element string, attr any) *Future[bool] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[bool](p, "VSETATTR", pl.VSetAttr(background, key, element, attr))
+	return enqueueChecked[bool](p, "VSETATTR", pl.VSetAttr(background, key, element, attr))
 }
 
 // VSim wraps [redis.VectorSetCmdable.VSim].
 func (p *Pipe) VSim(key string, val redis.Vector) *Future[[]string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]string](p, "VSIM", pl.VSim(background, key, val))
+	return enqueueChecked[[]string](p, "VSIM", pl.VSim(background, key, val))
 }
 
 // VSimWithArgs wraps [redis.VectorSetCmdable.VSimWithArgs].
 func (p *Pipe) VSimWithArgs(key string, val redis.Vector, args *redis.VSimArgs) *Future[[]string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]string](p, "VSIMWITHARGS", pl.VSimWithArgs(background, key, val, args))
+	return enqueueChecked[[]string](p, "VSIMWITHARGS", pl.VSimWithArgs(background, key, val, args))
 }
 
 // VSimWithArgsWithAttribs wraps [redis.VectorSetCmdable.VSimWithArgsWithAttribs].
 func (p *Pipe) VSimWithArgsWithAttribs(key string, val redis.Vector, args *redis.VSimArgs) *Future[[]redis.VectorAttrib] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]redis.VectorAttrib](p, "VSIMWITHARGSWITHATTRIBS", pl.VSimWithArgsWithAttribs(background, key, val, args))
+	return enqueueChecked[[]redis.VectorAttrib](p, "VSIMWITHARGSWITHATTRIBS", pl.VSimWithArgsWithAttribs(background, key, val, args))
 }
 
 // VSimWithArgsWithScores wraps [redis.VectorSetCmdable.VSimWithArgsWithScores].
 func (p *Pipe) VSimWithArgsWithScores(key string, val redis.Vector, args *redis.VSimArgs) *Future[[]redis.VectorScore] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]redis.VectorScore](p, "VSIMWITHARGSWITHSCORES", pl.VSimWithArgsWithScores(background, key, val, args))
+	return enqueueChecked[[]redis.VectorScore](p, "VSIMWITHARGSWITHSCORES", pl.VSimWithArgsWithScores(background, key, val, args))
 }
 
 // VSimWithArgsWithScoresWithAttribs wraps [redis.VectorSetCmdable.VSimWithArgsWithScoresWithAttribs].
 func (p *Pipe) VSimWithArgsWithScoresWithAttribs(key string, val redis.Vector, args *redis.VSimArgs) *Future[[]redis.VectorScoreAttrib] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]redis.VectorScoreAttrib](p, "VSIMWITHARGSWITHSCORESWITHATTRIBS", pl.VSimWithArgsWithScoresWithAttribs(background, key, val, args))
+	return enqueueChecked[[]redis.VectorScoreAttrib](p, "VSIMWITHARGSWITHSCORESWITHATTRIBS", pl.VSimWithArgsWithScoresWithAttribs(background, key, val, args))
 }
 
 // VSimWithScores wraps [redis.VectorSetCmdable.VSimWithScores].
 func (p *Pipe) VSimWithScores(key string, val redis.Vector) *Future[[]redis.VectorScore] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]redis.VectorScore](p, "VSIMWITHSCORES", pl.VSimWithScores(background, key, val))
+	return enqueueChecked[[]redis.VectorScore](p, "VSIMWITHSCORES", pl.VSimWithScores(background, key, val))
 }
 
 // XAck wraps [redis.StreamCmdable.XAck].
@@ -3782,7 +3782,7 @@ func (p *Pipe) XAckDel(stream, group, mode string, ids ...string) *Future[[]any]
 func (p *Pipe) XAdd(a *redis.XAddArgs) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[string](p, "XADD", pl.XAdd(background, a))
+	return enqueueChecked[string](p, "XADD", pl.XAdd(background, a))
 }
 
 // XAutoClaim wraps [redis.StreamCmdable.XAutoClaim].
@@ -3790,7 +3790,7 @@ func (p *Pipe) XAutoClaim(a *redis.XAutoClaimArgs) *Future[XAutoClaimResult] {
 	pl := p.lock()
 	defer p.mu.Unlock()
 	cmd := pl.XAutoClaim(background, a)
-	return enqueueAs[XAutoClaimResult](p, "XAUTOCLAIM", cmd, xAutoClaimCmd{cmd})
+	return enqueueAs[XAutoClaimResult](p, "XAUTOCLAIM", false, cmd, xAutoClaimCmd{cmd})
 }
 
 // XAutoClaimJustID wraps [redis.StreamCmdable.XAutoClaimJustID].
@@ -3798,7 +3798,7 @@ func (p *Pipe) XAutoClaimJustID(a *redis.XAutoClaimArgs) *Future[XAutoClaimJustI
 	pl := p.lock()
 	defer p.mu.Unlock()
 	cmd := pl.XAutoClaimJustID(background, a)
-	return enqueueAs[XAutoClaimJustIDResult](p, "XAUTOCLAIMJUSTID", cmd, xAutoClaimJustIDCmd{cmd})
+	return enqueueAs[XAutoClaimJustIDResult](p, "XAUTOCLAIMJUSTID", false, cmd, xAutoClaimJustIDCmd{cmd})
 }
 
 // XAutoClaimWithDeleted wraps [redis.StreamCmdable.XAutoClaimWithDeleted].
@@ -3806,7 +3806,7 @@ func (p *Pipe) XAutoClaimWithDeleted(a *redis.XAutoClaimArgs) *Future[XAutoClaim
 	pl := p.lock()
 	defer p.mu.Unlock()
 	cmd := pl.XAutoClaimWithDeleted(background, a)
-	return enqueueAs[XAutoClaimWithDeletedResult](p, "XAUTOCLAIMWITHDELETED", cmd, xAutoClaimWithDeletedCmd{cmd})
+	return enqueueAs[XAutoClaimWithDeletedResult](p, "XAUTOCLAIMWITHDELETED", false, cmd, xAutoClaimWithDeletedCmd{cmd})
 }
 
 // XCfgSet wraps [redis.StreamCmdable.XCfgSet].
@@ -4051,49 +4051,49 @@ func (p *Pipe) XTrimMinIDMode(key, minID, mode string) *Future[int64] {
 func (p *Pipe) ZAdd(key string, members ...redis.Z) *Future[int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[int64](p, "ZADD", pl.ZAdd(background, key, members...))
+	return enqueueChecked[int64](p, "ZADD", pl.ZAdd(background, key, members...))
 }
 
 // ZAddArgs wraps [redis.SortedSetCmdable.ZAddArgs].
 func (p *Pipe) ZAddArgs(key string, args redis.ZAddArgs) *Future[int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[int64](p, "ZADDARGS", pl.ZAddArgs(background, key, args))
+	return enqueueChecked[int64](p, "ZADDARGS", pl.ZAddArgs(background, key, args))
 }
 
 // ZAddArgsIncr wraps [redis.SortedSetCmdable.ZAddArgsIncr].
 func (p *Pipe) ZAddArgsIncr(key string, args redis.ZAddArgs) *Future[float64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[float64](p, "ZADDARGSINCR", pl.ZAddArgsIncr(background, key, args))
+	return enqueueChecked[float64](p, "ZADDARGSINCR", pl.ZAddArgsIncr(background, key, args))
 }
 
 // ZAddGT wraps [redis.SortedSetCmdable.ZAddGT].
 func (p *Pipe) ZAddGT(key string, members ...redis.Z) *Future[int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[int64](p, "ZADDGT", pl.ZAddGT(background, key, members...))
+	return enqueueChecked[int64](p, "ZADDGT", pl.ZAddGT(background, key, members...))
 }
 
 // ZAddLT wraps [redis.SortedSetCmdable.ZAddLT].
 func (p *Pipe) ZAddLT(key string, members ...redis.Z) *Future[int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[int64](p, "ZADDLT", pl.ZAddLT(background, key, members...))
+	return enqueueChecked[int64](p, "ZADDLT", pl.ZAddLT(background, key, members...))
 }
 
 // ZAddNX wraps [redis.SortedSetCmdable.ZAddNX].
 func (p *Pipe) ZAddNX(key string, members ...redis.Z) *Future[int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[int64](p, "ZADDNX", pl.ZAddNX(background, key, members...))
+	return enqueueChecked[int64](p, "ZADDNX", pl.ZAddNX(background, key, members...))
 }
 
 // ZAddXX wraps [redis.SortedSetCmdable.ZAddXX].
 func (p *Pipe) ZAddXX(key string, members ...redis.Z) *Future[int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[int64](p, "ZADDXX", pl.ZAddXX(background, key, members...))
+	return enqueueChecked[int64](p, "ZADDXX", pl.ZAddXX(background, key, members...))
 }
 
 // ZCard wraps [redis.SortedSetCmdable.ZCard].
@@ -4178,7 +4178,7 @@ func (p *Pipe) ZMPop(order string, count int64, keys ...string) *Future[ZSliceWi
 	pl := p.lock()
 	defer p.mu.Unlock()
 	cmd := pl.ZMPop(background, order, count, keys...)
-	return enqueueAs[ZSliceWithKeyResult](p, "ZMPOP", cmd, zSliceWithKeyCmd{cmd})
+	return enqueueAs[ZSliceWithKeyResult](p, "ZMPOP", false, cmd, zSliceWithKeyCmd{cmd})
 }
 
 // ZMScore wraps [redis.SortedSetCmdable.ZMScore].
@@ -4227,14 +4227,14 @@ func (p *Pipe) ZRange(key string, start, stop int64) *Future[[]string] {
 func (p *Pipe) ZRangeArgs(z redis.ZRangeArgs) *Future[[]string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]string](p, "ZRANGEARGS", pl.ZRangeArgs(background, z))
+	return enqueueChecked[[]string](p, "ZRANGEARGS", pl.ZRangeArgs(background, z))
 }
 
 // ZRangeArgsWithScores wraps [redis.SortedSetCmdable.ZRangeArgsWithScores].
 func (p *Pipe) ZRangeArgsWithScores(z redis.ZRangeArgs) *Future[[]redis.Z] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[[]redis.Z](p, "ZRANGEARGSWITHSCORES", pl.ZRangeArgsWithScores(background, z))
+	return enqueueChecked[[]redis.Z](p, "ZRANGEARGSWITHSCORES", pl.ZRangeArgsWithScores(background, z))
 }
 
 // ZRangeByLex wraps [redis.SortedSetCmdable.ZRangeByLex].
@@ -4262,7 +4262,7 @@ func (p *Pipe) ZRangeByScoreWithScores(key string, opt *redis.ZRangeBy) *Future[
 func (p *Pipe) ZRangeStore(dst string, z redis.ZRangeArgs) *Future[int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[int64](p, "ZRANGESTORE", pl.ZRangeStore(background, dst, z))
+	return enqueueChecked[int64](p, "ZRANGESTORE", pl.ZRangeStore(background, dst, z))
 }
 
 // ZRangeWithScores wraps [redis.SortedSetCmdable.ZRangeWithScores].
@@ -4290,7 +4290,7 @@ func (p *Pipe) ZRankWithScore(key, member string) *Future[redis.RankScore] {
 func (p *Pipe) ZRem(key string, members ...any) *Future[int64] {
 	pl := p.lock()
 	defer p.mu.Unlock()
-	return enqueue[int64](p, "ZREM", pl.ZRem(background, key, members...))
+	return enqueueChecked[int64](p, "ZREM", pl.ZRem(background, key, members...))
 }
 
 // ZRemRangeByLex wraps [redis.SortedSetCmdable.ZRemRangeByLex].
@@ -4368,7 +4368,7 @@ func (p *Pipe) ZScan(key string, cursor uint64, match string, count int64) *Futu
 	pl := p.lock()
 	defer p.mu.Unlock()
 	cmd := pl.ZScan(background, key, cursor, match, count)
-	return enqueueAs[ScanResult](p, "ZSCAN", cmd, scanCmd{cmd})
+	return enqueueAs[ScanResult](p, "ZSCAN", false, cmd, scanCmd{cmd})
 }
 
 // ZScore wraps [redis.SortedSetCmdable.ZScore].

@@ -222,7 +222,7 @@ func (p *Pipe) Do(args ...any) *Future[any] {
 		cmd.SetErr(errNoArgs)
 		return enqueue[any](p, "DO", cmd)
 	}
-	return enqueue[any](p, "DO", pl.Do(background, args...))
+	return enqueueChecked[any](p, "DO", pl.Do(background, args...))
 }
 
 // chunkSize returns how many commands p sends per round trip as a root,

@@ -42,18 +42,23 @@ func (p *Pipe) openBatch() {
 }
 
 // enqueue returns the future of cmd, just built by the method named name
-// on the store p.lock returned, with p.mu held.
+// on the store p.lock returned, with p.mu held, from parameters of types
+// go-redis always writes.
 func enqueue[T any, C command[T]](p *Pipe, name string, cmd C) *Future[T] {
-	return enqueueAs[T](p, name, cmd, cmd)
+	return enqueueAs[T](p, name, false, cmd, cmd)
+}
+
+// enqueueChecked is enqueue for a command built from values of any type
+// (a parameter of type any, or holding one): its arguments are checked.
+func enqueueChecked[T any, C command[T]](p *Pipe, name string, cmd C) *Future[T] {
+	return enqueueAs[T](p, name, true, cmd, cmd)
 }
 
 // enqueueAs is enqueue for a future that reads the reply of cmd through
-// src.
-func enqueueAs[T any](p *Pipe, name string, cmd redis.Cmder, src result[T]) *Future[T] {
+// src; check says whether cmd's arguments need checking.
+func enqueueAs[T any](p *Pipe, name string, check bool, cmd redis.Cmder, src result[T]) *Future[T] {
 	b := p.q.open
-	if cmds := b.pl.Cmds(); len(cmds) == 0 || cmds[len(cmds)-1] != cmd || !allStrings(cmd.Args()) {
-		b.add(cmd, name)
-	}
+	b.add(cmd, name, check)
 	var f *Future[T]
 	if blk, ok := b.blocks[0].(*[futureBlock]Future[T]); ok && b.used[0] < futureBlock {
 		f = &blk[b.used[0]]
@@ -63,17 +68,6 @@ func enqueueAs[T any](p *Pipe, name string, cmd redis.Cmder, src result[T]) *Fut
 	}
 	f.src, f.latch = src, &b.latch
 	return f
-}
-
-// allStrings reports whether every argument of a command is a string, which
-// needs no check: most commands, checked without a call.
-func allStrings(args []any) bool {
-	for _, arg := range args {
-		if _, ok := arg.(string); !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // futureBlock is how many futures of one type a batch allocates at once:

@@ -62,7 +62,7 @@ func runScript[T any](s *Script, p *Pipe, keys []string, args []any, as func(*re
 	defer p.mu.Unlock()
 	cmd := pl.EvalSha(background, s.hash, keys, args...)
 	p.q.open.scripts = append(p.q.open.scripts, scriptCall{cmd, s})
-	return enqueueAs(p, "EVALSHA", cmd, as(cmd))
+	return enqueueAs(p, "EVALSHA", true, cmd, as(cmd))
 }
 
 type int64Reply struct{ *redis.Cmd }

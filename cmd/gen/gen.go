@@ -36,7 +36,7 @@ var pipeMethods = []string{"Do", "Execute", "Len", "OnExecute", "Reset"}
 
 // bodyNames are the identifiers of the package that every wrapper's body
 // uses besides its parameters; parameters of these names are renamed.
-var bodyNames = []string{"p", "pl", "background", "cmd", "enqueue", "enqueueAs"}
+var bodyNames = []string{"p", "pl", "background", "cmd", "enqueue", "enqueueChecked", "enqueueAs"}
 
 // initialisms spells the words of result field names that Go writes in
 // capitals.
@@ -89,6 +89,10 @@ type wrapper struct {
 	args   []string // the arguments passed on to the go-redis method
 	result string   // T in *Future[T]
 	multi  *multi   // set when the command's Result returns several values
+	// check is set when a parameter can hold a value of any type (it is
+	// or holds an interface): the command's arguments are checked when it
+	// is queued. go-redis writes the values of every other type itself.
+	check bool
 }
 
 // multi is a command whose Result returns several values before the error;

@@ -66,6 +66,7 @@ func (g *generator) wrap(m *types.Func, iname string) (*wrapper, error) {
 		if err != nil {
 			return nil, err
 		}
+		w.check = w.check || holdsInterface(t, nil)
 		if variadic {
 			w.params = append(w.params, names[i]+" ..."+ts)
 			w.args = append(w.args, names[i]+"...")
@@ -75,6 +76,40 @@ func (g *generator) wrap(m *types.Func, iname string) (*wrapper, error) {
 		}
 	}
 	return w, nil
+}
+
+// holdsInterface reports whether a value of type t can hold a value of any
+// type: t is an interface, or a pointer, slice, array, map or struct that
+// holds one. Functions and channels count as holding one. seen breaks
+// cycles.
+func holdsInterface(t types.Type, seen map[types.Type]bool) bool {
+	if seen[t] {
+		return false
+	}
+	if seen == nil {
+		seen = make(map[types.Type]bool)
+	}
+	seen[t] = true
+	switch t := t.Underlying().(type) {
+	case *types.Basic:
+		return false
+	case *types.Pointer:
+		return holdsInterface(t.Elem(), seen)
+	case *types.Slice:
+		return holdsInterface(t.Elem(), seen)
+	case *types.Array:
+		return holdsInterface(t.Elem(), seen)
+	case *types.Map:
+		return holdsInterface(t.Key(), seen) || holdsInterface(t.Elem(), seen)
+	case *types.Struct:
+		for i := range t.NumFields() {
+			if holdsInterface(t.Field(i).Type(), seen) {
+				return true
+			}
+		}
+		return false
+	}
+	return true // interfaces, and anything else
 }
 
 // resultValues returns the values the Result method of the command type

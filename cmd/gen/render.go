@@ -67,11 +67,15 @@ func (g *generator) render(wrappers []*wrapper) []byte {
 		printf("func (p *Pipe) %s(%s) *Future[%s] {\n", w.name, joinParams(w.params), w.result)
 		printf("\tpl := p.lock()\n")
 		printf("\tdefer p.mu.Unlock()\n")
+		enqueue := "enqueue"
+		if w.check {
+			enqueue = "enqueueChecked"
+		}
 		if w.multi != nil {
 			printf("\tcmd := %s\n", call)
-			printf("\treturn enqueueAs[%s](p, %q, cmd, %s{cmd})\n", w.result, strings.ToUpper(w.name), w.multi.adapter())
+			printf("\treturn enqueueAs[%s](p, %q, %v, cmd, %s{cmd})\n", w.result, strings.ToUpper(w.name), w.check, w.multi.adapter())
 		} else {
-			printf("\treturn enqueue[%s](p, %q, %s)\n", w.result, strings.ToUpper(w.name), call)
+			printf("\treturn %s[%s](p, %q, %s)\n", enqueue, w.result, strings.ToUpper(w.name), call)
 		}
 		printf("}\n\n")
 	}
