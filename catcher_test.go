@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -181,5 +182,38 @@ func TestPanicsUnderConcurrency(t *testing.T) {
 		for _, f := range all {
 			require.True(t, f.Ready())
 		}
+	})
+}
+
+// TestPanicInGoRedisKeepsAnsweredChunks panics inside go-redis while the
+// second chunk of a batch is sent: the first chunk's futures keep their
+// replies, the others fail with the panic, and Execute panics after.
+func TestPanicInGoRedisKeepsAnsweredChunks(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		c, trips := newClient(t, b.start(t))
+		var pipelines atomic.Int64
+		trips.setBefore(func() {
+			if pipelines.Add(1) == 2 {
+				panic("in a hook")
+			}
+		})
+		root := redpipe.New(c, redpipe.ChunkSize(10))
+		futures := make([]*redpipe.Future[int64], 30)
+		for i := range futures {
+			futures[i] = root.Incr("n")
+		}
+		r := recovered(func() { _ = root.Execute(ctx) })
+		panicError(t, r, "in a hook")
+		for i, f := range futures[:10] {
+			assert.Equal(t, int64(i+1), f.Val(), "the first chunk was answered")
+		}
+		for _, f := range futures[10:] {
+			require.True(t, f.Ready())
+			var p *redpipe.PanicError
+			assert.ErrorAs(t, f.Err(), &p)
+		}
+		trips.setBefore(nil)
+		assert.Equal(t, "10", c.Get(ctx, "n").Val(), "nothing after the panic was sent")
 	})
 }

@@ -160,6 +160,28 @@ func Then[T, U any](f *Future[T], fn func(T) (U, error)) *Future[U] {
 	return g
 }
 
+// futureBlock is how many futures of one type a batch allocates at once:
+// one allocation per 8 commands instead of one per command
+// (BenchmarkBudget/redpipe_flat: 1.057x to 1.049x of the go-redis Pipeliner).
+const futureBlock = 8
+
+// newFuture returns a zero future of b from its block of futures of type T.
+func newFuture[T any](b *batch) *Future[T] {
+	for i := range b.blocks {
+		blk, ok := b.blocks[i].(*[futureBlock]Future[T])
+		if b.blocks[i] != nil && !ok {
+			continue // another type's
+		}
+		if !ok || b.used[i] == futureBlock {
+			blk = new([futureBlock]Future[T])
+			b.blocks[i], b.used[i] = blk, 0
+		}
+		b.used[i]++
+		return &blk[b.used[i]-1]
+	}
+	return new(Future[T]) // more types than blocks
+}
+
 // outcome is the reply of a future made by Then.
 type outcome[T any] struct {
 	val T

@@ -59,37 +59,9 @@ func enqueueChecked[T any, C command[T]](p *Pipe, name string, cmd C) *Future[T]
 func enqueueAs[T any](p *Pipe, name string, check bool, cmd redis.Cmder, src result[T]) *Future[T] {
 	b := p.q.open
 	b.add(cmd, name, check)
-	var f *Future[T]
-	if blk, ok := b.blocks[0].(*[futureBlock]Future[T]); ok && b.used[0] < futureBlock {
-		f = &blk[b.used[0]]
-		b.used[0]++
-	} else {
-		f = newFuture[T](b)
-	}
+	f := newFuture[T](b)
 	f.src, f.latch = src, &b.latch
 	return f
-}
-
-// futureBlock is how many futures of one type a batch allocates at once:
-// one allocation per 8 commands instead of one per command
-// (BenchmarkBudget/redpipe_flat: about 1.5% of the time of a batch).
-const futureBlock = 8
-
-// newFuture returns a zero future from the block of futures of type T of b.
-func newFuture[T any](b *batch) *Future[T] {
-	for i := range b.blocks {
-		blk, ok := b.blocks[i].(*[futureBlock]Future[T])
-		if b.blocks[i] != nil && !ok {
-			continue
-		}
-		if !ok || b.used[i] == futureBlock {
-			blk = new([futureBlock]Future[T])
-			b.blocks[i], b.used[i] = blk, 0
-		}
-		b.used[i]++
-		return &blk[b.used[i]-1]
-	}
-	return new(Future[T]) // more types than blocks
 }
 
 // take empties p's queue and returns what it held.

@@ -22,6 +22,9 @@ type route struct {
 	txs    [][]*batch // each a transaction, its batches in queue order
 
 	failed atomic.Bool // a command may have failed: look at each for failures
+	// answered counts the plain commands whose chunk has come back, so
+	// that a panic fails only those after them; written by the plain job.
+	answered int
 
 	mu   sync.Mutex
 	dead error // guarded by mu; the failure of a connection, once one failed
@@ -55,9 +58,11 @@ func (r *route) send(ctx context.Context, c *catcher) {
 		}
 		if p := c.try("go-redis", func() { run(ctx, batches) }); p != nil {
 			r.failed.Store(true)
-			for _, b := range batches {
-				b.failAll(p)
+			answered := 0
+			if len(r.plain) > 0 && i == 0 { // the plain job
+				answered = r.answered
 			}
+			failAfter(batches, answered, p)
 		}
 	}
 	defer r.markClean()
@@ -137,14 +142,34 @@ func (r *route) sendPlain(ctx context.Context, batches []*batch) {
 			cmds[i] = cmds[i][n:]
 			total -= n
 			if pl.Len() == r.chunk {
-				r.exec(ctx, pl)
+				r.execPlain(ctx, pl)
 			}
 		}
 	}
 	if pl.Len() > 0 {
-		r.exec(ctx, pl)
+		r.execPlain(ctx, pl)
 	}
 	r.retryScripts(ctx, batches)
+}
+
+// execPlain sends a chunk of plain commands and counts them answered.
+func (r *route) execPlain(ctx context.Context, pl redis.Pipeliner) {
+	n := pl.Len()
+	r.exec(ctx, pl)
+	r.answered += n
+}
+
+// failAfter sets err on the commands of batches to send but the first
+// answered, which have their replies.
+func failAfter(batches []*batch, answered int, err error) {
+	for _, b := range batches {
+		cmds := b.sendable()
+		skip := min(answered, len(cmds))
+		answered -= skip
+		for _, cmd := range cmds[skip:] {
+			cmd.SetErr(err)
+		}
+	}
 }
 
 // reserve makes room in pl, an empty pipeline, for n commands, so that it
