@@ -75,6 +75,10 @@ func (l *latch) then(fn func(*catcher)) bool {
 func (l *latch) open() []func(*catcher) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.openLocked()
+}
+
+func (l *latch) openLocked() []func(*catcher) {
 	l.stage.Store(open)
 	if l.wake != nil {
 		close(l.wake)
@@ -110,11 +114,19 @@ func (l *latch) wait(ctx context.Context) error {
 
 // openAll opens every latch of batches, and only then runs the functions
 // registered on them, in order, so that each may read any future of the
-// batches. Panics are caught by c.
+// batches. The latches open under all their locks at once: a function
+// registered meanwhile from another goroutine runs at once only when all
+// are open. Panics are caught by c.
 func openAll(batches []*batch, c *catcher) {
+	for _, b := range batches {
+		b.mu.Lock()
+	}
 	var thens []func(*catcher)
 	for _, b := range batches {
-		thens = append(thens, b.open()...)
+		thens = append(thens, b.openLocked()...)
+	}
+	for _, b := range batches {
+		b.mu.Unlock()
 	}
 	for _, fn := range thens {
 		fn(c)
