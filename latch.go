@@ -19,7 +19,7 @@ type latch struct {
 	stage atomic.Int32 // onPipe, atRoot, then open
 
 	mu    sync.Mutex
-	thens []func(*catcher) // guarded by mu; run by whoever opens the latch, after
+	thens []func(*catcher) // guarded by mu; taken by open, for its caller to run
 	wake  chan struct{}    // guarded by mu; made by the first Wait, closed on open
 
 	// src is, for a future made by Then, its source's latch: it says why the
