@@ -127,8 +127,9 @@ func (f *Future[T]) Wait(ctx context.Context) (T, error) {
 //
 // fn runs once. When f is already ready it runs at once, in the goroutine
 // that calls Then. Otherwise it runs in the goroutine that executes f's
-// root, after every future of the batch has settled (so it may read any
-// of them) and before the [Pipe.OnExecute] callbacks. If fn panics there,
+// root, after every future of f's stage has settled (so it may read any
+// of them), in the order Then and [Chain] were called, and before the
+// [Pipe.OnExecute] callbacks. If fn panics there,
 // the derived future fails with a [*PanicError], every other future and
 // callback still runs, and then the root's Execute panics with it.
 func Then[T, U any](f *Future[T], fn func(T) (U, error)) *Future[U] {
@@ -145,14 +146,12 @@ func Then[T, U any](f *Future[T], fn func(T) (U, error)) *Future[U] {
 		return &Future[U]{src: out} // never ready, as f
 	}
 	g := &Future[U]{src: out, latch: &latch{src: f.latch}}
-	registered := f.latch.then(func(c *catcher) {
-		if p := c.try("a Then function", derive); p != nil {
+	registered := f.latch.then(step{seq: stepSeq.Add(1), run: func(s *stage) {
+		if p := s.c.try("a Then function", derive); p != nil {
 			out.val, out.err = *new(U), p
 		}
-		for _, fn := range g.latch.open() {
-			fn(c)
-		}
-	})
+		s.runSteps(g.latch.open())
+	}})
 	if !registered {
 		derive()
 		g.latch = opened

@@ -11,6 +11,9 @@ import (
 // pipe that has not executed: a child whose Execute has not run yet.
 var errOnPipe = fmt.Errorf("%w: queued on a pipe that has not executed", ErrNotReady)
 
+// errWaiting is what a future made by Chain reports until it settles.
+var errWaiting = fmt.Errorf("%w: waiting for the future it chains on", ErrNotReady)
+
 // latch is what futures settle with: the futures of one batch share one, so
 // that settling costs nothing per future. It opens once, after the root has
 // put a reply or an error on each of their commands; a future reads its
@@ -19,7 +22,7 @@ type latch struct {
 	stage atomic.Int32 // onPipe, atRoot, then open
 
 	mu    sync.Mutex
-	thens []func(*catcher) // guarded by mu; taken by open, for its caller to run
+	steps []step // guarded by mu; taken by open, for its caller to run
 	wake  chan struct{}    // guarded by mu; made by the first Wait, closed on open
 
 	// src is, for a future made by Then, its source's latch: it says why the
@@ -29,9 +32,10 @@ type latch struct {
 
 // The stages of a latch.
 const (
-	onPipe int32 = iota // the commands are queued on a child that has not executed
-	atRoot              // the commands are queued on their root
-	open                // every command has its reply
+	onPipe  int32 = iota // the commands are queued on a child that has not executed
+	atRoot               // the commands are queued on their root
+	waiting              // a Chain's future, waiting for its source and then fn's future
+	open                 // every command has its reply
 )
 
 // opened is a latch that is already open, for futures ready at once.
@@ -48,8 +52,11 @@ func (l *latch) notReady() error {
 	for l.src != nil {
 		l = l.src
 	}
-	if l.stage.Load() == onPipe {
+	switch l.stage.Load() {
+	case onPipe:
 		return errOnPipe
+	case waiting:
+		return errWaiting
 	}
 	return ErrNotReady
 }
@@ -57,35 +64,35 @@ func (l *latch) notReady() error {
 // reachRoot notes that l's commands have reached their root.
 func (l *latch) reachRoot() { l.stage.CompareAndSwap(onPipe, atRoot) }
 
-// then registers fn to run once l has opened and every other latch opened
+// then registers st to run once l has opened and every other latch opened
 // with it has too. It returns false, registering nothing, if l is open
-// already: the caller then runs its function itself.
-func (l *latch) then(fn func(*catcher)) bool {
+// already: the caller then runs its step itself.
+func (l *latch) then(st step) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.isOpen() {
 		return false
 	}
-	l.thens = append(l.thens, fn)
+	l.steps = append(l.steps, st)
 	return true
 }
 
-// open opens l and returns the functions registered with then, for the
-// caller to run once every latch it opens has opened.
-func (l *latch) open() []func(*catcher) {
+// open opens l and returns the steps registered with then, for the caller
+// to run once every latch it opens has opened.
+func (l *latch) open() []step {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.openLocked()
 }
 
-func (l *latch) openLocked() []func(*catcher) {
+func (l *latch) openLocked() []step {
 	l.stage.Store(open)
 	if l.wake != nil {
 		close(l.wake)
 	}
-	thens := l.thens
-	l.thens = nil
-	return thens
+	steps := l.steps
+	l.steps = nil
+	return steps
 }
 
 // wait blocks until l opens or ctx is done; an open latch wins over a done
@@ -112,23 +119,21 @@ func (l *latch) wait(ctx context.Context) error {
 	}
 }
 
-// openAll opens every latch of batches, and only then runs the functions
-// registered on them, in order, so that each may read any future of the
-// batches. The latches open under all their locks at once: a function
-// registered meanwhile from another goroutine runs at once only when all
-// are open. Panics are caught by c.
-func openAll(batches []*batch, c *catcher) {
+// openAll opens every latch of batches and returns the steps registered
+// on them, for the caller to run: only then, so that each may read any
+// future of the batches. The latches open under all their locks at once:
+// a step registered meanwhile from another goroutine runs at once only
+// when all are open.
+func openAll(batches []*batch) []step {
 	for _, b := range batches {
 		b.mu.Lock()
 	}
-	var thens []func(*catcher)
+	var steps []step
 	for _, b := range batches {
-		thens = append(thens, b.openLocked()...)
+		steps = append(steps, b.openLocked()...)
 	}
 	for _, b := range batches {
 		b.mu.Unlock()
 	}
-	for _, fn := range thens {
-		fn(c)
-	}
+	return steps
 }

@@ -170,12 +170,12 @@ func newPipe(parent *Pipe, to target, tx bool) *Pipe {
 // If a Then function or a callback panics, or go-redis panics, Execute
 // first settles everything else and then panics with a [*PanicError].
 func (p *Pipe) Execute(ctx context.Context) error {
-	q := p.take()
-	if p.parent != nil {
-		p.parent.absorb(&q, p.tx)
-		return nil
+	if p.parent == nil {
+		return p.run(ctx)
 	}
-	return q.send(ctx, p.tx, p.chunkSize())
+	q := p.take()
+	p.parent.absorb(&q, p.tx)
+	return nil
 }
 
 // Reset drops the commands and callbacks queued on p. The futures of the
@@ -189,9 +189,9 @@ func (p *Pipe) Reset() {
 // discard drops what p holds, settling its futures with err.
 func (p *Pipe) discard(err error) {
 	q := p.take()
-	var c catcher
-	q.discard(err, &c)
-	c.repanic()
+	s := new(stage)
+	q.discard(err, s)
+	s.c.repanic()
 }
 
 // OnExecute registers fn to run when the root executes, after every future

@@ -12,6 +12,7 @@ import (
 type queue struct {
 	batches   []*batch
 	open      *batch // the batch the pipe's own next command joins; nil: a new one
+	chains    []*chain
 	callbacks []func()
 }
 
@@ -82,7 +83,7 @@ var txs atomic.Uint64
 // When the child begins a transaction (it is transactional and p is not),
 // its batches become one transaction, kept apart from p's other commands.
 func (p *Pipe) absorb(child *queue, childTx bool) {
-	if len(child.batches) == 0 && len(child.callbacks) == 0 {
+	if len(child.batches) == 0 && len(child.chains) == 0 && len(child.callbacks) == 0 {
 		return
 	}
 	var tx uint64
@@ -103,6 +104,7 @@ func (p *Pipe) absorb(child *queue, childTx bool) {
 	if len(child.batches) > 0 {
 		p.q.open = nil // p's next command goes after the child's
 	}
+	p.q.chains = append(p.q.chains, child.chains...)
 	p.q.callbacks = append(p.q.callbacks, child.callbacks...)
 }
 
@@ -115,13 +117,32 @@ func (q *queue) len() int {
 	return n
 }
 
-// discard settles every future of q with err, drops the callbacks, and
-// releases the stores. Panics of Then functions are caught by c.
-func (q *queue) discard(err error, c *catcher) {
+// discard settles every future of q, those of its chains included, with
+// err, drops the callbacks, and releases the stores. The steps waiting on
+// them run with s.
+func (q *queue) discard(err error, s *stage) {
 	for _, b := range q.batches {
 		b.failAll(err)
 	}
-	openAll(q.batches, c)
+	steps := openAll(q.batches)
+	for _, ch := range q.chains {
+		steps = append(steps, ch.discard(err)...)
+	}
+	s.runSteps(steps)
+	q.release()
+}
+
+// beginTx makes the batches of q one transaction per connection: those of
+// a transactional root.
+func (q *queue) beginTx() {
+	tx := txs.Add(1)
+	for _, b := range q.batches {
+		b.tx = tx
+	}
+}
+
+// release gives the stores of q back.
+func (q *queue) release() {
 	for _, b := range q.batches {
 		b.release()
 	}

@@ -5,50 +5,38 @@ package redpipe
 // checks its arguments (check.go) and returns a future that reads the
 // command once the batch's latch opens (future.go, latch.go). A child's
 // Execute hands its batches, whole, to its parent (queue.go). A root's
-// Execute (this file) groups its batches by client into routes, sends each
-// route's plain commands in chunks and its transactions on their own
-// connections (route.go), opens every latch, runs the Then functions and
-// the callbacks, and reports the failures.
+// Execute runs in stages (stage.go): each stage groups its batches by
+// client into routes (this file), sends each route's plain commands in
+// chunks and its transactions on their own connections (route.go), opens
+// every latch, and runs the Then and Chain functions, whose commands make
+// the next stage; then the callbacks run, and the failures are reported.
 
 import (
 	"context"
 	"sync"
 )
 
-// send is a root's Execute: it sends the batches of q along one route per
-// client, all routes at once; then opens every latch, runs the Then
-// functions and the callbacks, and reports the failures. tx is true for a
-// transactional root, whose batches are all transactions; chunk is the
-// most commands per round trip, 0 for no limit.
-func (q *queue) send(ctx context.Context, tx bool, chunk int) error {
-	var c catcher
-	routes := q.routes(tx, chunk)
+// send sends the batches of q, one stage of a root's Execute, along one
+// route per client, all routes at once; chunk is the most commands per
+// round trip, 0 for no limit. Panics are caught by c.
+func (q *queue) send(ctx context.Context, chunk int, c *catcher) {
+	routes := q.routes(chunk)
 	switch len(routes) {
 	case 0:
 	case 1:
-		routes[0].send(ctx, &c)
+		routes[0].send(ctx, c)
 	default:
 		var wg sync.WaitGroup
 		for _, r := range routes {
-			wg.Go(func() { r.send(ctx, &c) })
+			wg.Go(func() { r.send(ctx, c) })
 		}
 		wg.Wait()
 	}
-	openAll(q.batches, &c)
-	for _, fn := range q.callbacks {
-		c.try("an OnExecute callback", fn)
-	}
-	err := q.failures()
-	for _, b := range q.batches {
-		b.release()
-	}
-	c.repanic()
-	return err
 }
 
 // routes groups the batches of q by client, resolving the names of the
 // registry; the batches of a name that is not registered fail at once.
-func (q *queue) routes(tx bool, chunk int) []*route {
+func (q *queue) routes(chunk int) []*route {
 	var routes []*route
 	var resolved []target // targets seen, each with its client or error
 	var clients []sender
@@ -70,14 +58,9 @@ func (q *queue) routes(tx bool, chunk int) []*route {
 			continue
 		}
 		r := findRoute(&routes, clients[i], chunk)
-		switch {
-		case tx && len(r.txs) == 0:
-			r.txs = append(r.txs, []*batch{b})
-		case tx:
-			r.txs[0] = append(r.txs[0], b)
-		case b.tx == 0:
+		if b.tx == 0 {
 			r.plain = append(r.plain, b)
-		default:
+		} else {
 			r.addTx(b)
 		}
 	}
@@ -104,15 +87,15 @@ func (t target) resolve() (sender, error) {
 	return lookup(t.name)
 }
 
-// failures returns the ExecError of q's failed commands, grouped by
-// connection in the order the connections first appear, each in queue
-// order; nil if none failed.
-func (q *queue) failures() error {
+// failures appends a CommandError for each failed command of q to errs,
+// grouped by connection in the order the connections first appear, each
+// in queue order.
+func (q *queue) failures(errs []*CommandError) []*CommandError {
 	var labels []string
 	var groups [][]*CommandError
 	for _, b := range q.batches {
-		errs := b.failures(nil)
-		if len(errs) == 0 {
+		failed := b.failures(nil)
+		if len(failed) == 0 {
 			continue
 		}
 		label := b.to.label()
@@ -123,14 +106,10 @@ func (q *queue) failures() error {
 		if i == len(labels) {
 			labels, groups = append(labels, label), append(groups, nil)
 		}
-		groups[i] = append(groups[i], errs...)
+		groups[i] = append(groups[i], failed...)
 	}
-	if len(groups) == 0 {
-		return nil
-	}
-	var all []*CommandError
 	for _, g := range groups {
-		all = append(all, g...)
+		errs = append(errs, g...)
 	}
-	return &ExecError{Commands: all}
+	return errs
 }

@@ -1,0 +1,139 @@
+package redpipe
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"sync/atomic"
+)
+
+// A root executes in stages. A stage sends what is queued; once its futures
+// have settled, the Then and Chain functions waiting on them run, and the
+// commands the Chain functions queue make the next stage. Dependent
+// commands so cost one round trip per dependency level, however many
+// building blocks take part.
+
+// step is a function that runs between two stages, once the futures it
+// reads have settled: a Then function, a Chain function, or the hand-over
+// of a Chain's result. seq orders the steps of one boundary: the order in
+// which Then and Chain were called.
+type step struct {
+	seq uint64
+	run func(*stage)
+}
+
+// stepSeq numbers steps as they are made.
+var stepSeq atomic.Uint64
+
+// stage is what steps run with in a root's Execute.
+type stage struct {
+	ctx context.Context
+	// next collects the commands, chains and callbacks of the next stage:
+	// it is the parent of every Chain function's next pipe. nil outside an
+	// Execute (Reset), where no Chain function runs.
+	next *Pipe
+	c    catcher
+}
+
+// runSteps runs steps in the order of their seq.
+func (s *stage) runSteps(steps []step) {
+	slices.SortFunc(steps, func(a, b step) int { return cmp.Compare(a.seq, b.seq) })
+	for _, st := range steps {
+		st.run(s)
+	}
+}
+
+// chain is a Chain function waiting for its source future to settle. It
+// travels with the queue of the pipe it was made on, like a command.
+type chain struct {
+	step
+	src     *latch              // the source's latch; nil: it never settles
+	discard func(error) []step // settles the chain's future with an error
+}
+
+// takeReady returns the steps of the chains whose source has settled, and
+// the chains still waiting.
+func takeReady(chains []*chain) (ready []step, waiting []*chain) {
+	for _, ch := range chains {
+		if ch.src != nil && ch.src.isOpen() {
+			ready = append(ready, ch.step)
+		} else {
+			waiting = append(waiting, ch)
+		}
+	}
+	return ready, waiting
+}
+
+// stageErr returns the error of a context that ended before a stage after
+// the first; the first is sent, and fails, as go-redis decides.
+func stageErr(ctx context.Context, first bool) error {
+	if first || ctx == nil {
+		return nil
+	}
+	return ctx.Err()
+}
+
+// run is a root's Execute: stage after stage until one leaves nothing to
+// send, then the callbacks. Chains whose source has not settled by then
+// stay queued on p for its next Execute.
+func (p *Pipe) run(ctx context.Context) error {
+	s := &stage{ctx: ctx, next: &Pipe{to: p.to, chunk: p.chunk}}
+	q := p.take()
+	if p.tx {
+		q.beginTx()
+	}
+	var waiting []*chain
+	var callbacks []func()
+	var errs []*CommandError
+	for first := true; ; first = false {
+		waiting = append(waiting, q.chains...)
+		callbacks = append(callbacks, q.callbacks...)
+		for { // chains whose source has settled already: their commands join this stage
+			var ready []step
+			if ready, waiting = takeReady(waiting); len(ready) == 0 {
+				break
+			}
+			s.runSteps(ready)
+			more := s.next.take()
+			q.batches = append(q.batches, more.batches...)
+			waiting = append(waiting, more.chains...)
+			callbacks = append(callbacks, more.callbacks...)
+		}
+		if len(q.batches) == 0 {
+			break
+		}
+		if err := stageErr(ctx, first); err != nil {
+			for _, b := range q.batches {
+				b.failAll(err) // the context ended between stages
+			}
+		} else {
+			q.send(ctx, p.chunkSize(), &s.c)
+		}
+		steps := openAll(q.batches)
+		for {
+			var ready []step
+			ready, waiting = takeReady(waiting)
+			if steps = append(steps, ready...); len(steps) == 0 {
+				break
+			}
+			s.runSteps(steps)
+			steps = nil
+		}
+		errs = q.failures(errs)
+		q.release()
+		q = s.next.take()
+	}
+	if len(waiting) > 0 {
+		p.mu.Lock()
+		p.q.chains = append(waiting, p.q.chains...)
+		p.mu.Unlock()
+	}
+	for _, fn := range callbacks {
+		s.c.try("an OnExecute callback", fn)
+	}
+	s.c.repanic()
+	if len(errs) > 0 {
+		return &ExecError{Commands: errs}
+	}
+	return nil
+}
