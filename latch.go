@@ -22,8 +22,8 @@ type latch struct {
 	stage atomic.Int32 // onPipe, atRoot, then open
 
 	mu    sync.Mutex
-	steps []step // guarded by mu; taken by open, for its caller to run
-	wake  chan struct{}    // guarded by mu; made by the first Wait, closed on open
+	steps []step        // guarded by mu; taken by open, for its caller to run
+	wake  chan struct{} // guarded by mu; made by the first Wait, closed on open
 
 	// src is, for a future made by Then, its source's latch: it says why the
 	// future is not ready yet. Immutable.

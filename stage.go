@@ -47,7 +47,7 @@ func (s *stage) runSteps(steps []step) {
 // travels with the queue of the pipe it was made on, like a command.
 type chain struct {
 	step
-	src     *latch              // the source's latch; nil: it never settles
+	src     *latch             // the source's latch; nil: it never settles
 	discard func(error) []step // settles the chain's future with an error
 }
 
