@@ -19,7 +19,7 @@ var errWaiting = fmt.Errorf("%w: waiting for the future it chains on", ErrNotRea
 // put a reply or an error on each of their commands; a future reads its
 // command only after its latch has opened.
 type latch struct {
-	stage atomic.Int32 // onPipe, atRoot, then open
+	stage atomic.Int32 // onPipe, then atRoot, or waiting; then open
 
 	mu    sync.Mutex
 	steps []step        // guarded by mu; taken by open, for its caller to run
