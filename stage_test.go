@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-redpipe/redpipe"
+	"github.com/go-redpipe/redpipe/internal/redistest"
 )
 
 // loadFor returns a loader that counts its calls.
@@ -401,4 +402,39 @@ func TestSettledAndAll(t *testing.T) {
 		assert.ErrorIs(t, withMiss.Err(), redis.Nil)
 		assert.Nil(t, withMiss.Val())
 	})
+}
+
+// TestClusterRoundTripsPerDependencyLevel runs chains of 1, 2 and 3 levels
+// in 100 and 1000 blocks on a real cluster: each level is one pipeline per
+// node, however many blocks.
+func TestClusterRoundTripsPerDependencyLevel(t *testing.T) {
+	cluster := redistest.StartCluster(t)
+	cc := newClusterClient(t, cluster)
+	trips := new(tripCounter) // counts the pipelines go-redis sends to each node
+	cc.OnNewNode(func(node *redis.Client) { node.AddHook(trips) })
+	ctx := context.Background()
+	nodes := len(cluster.Nodes)
+	for _, levels := range []int{1, 2, 3} {
+		for _, blocks := range []int{100, 1000} {
+			t.Run(fmt.Sprint(levels, " levels, ", blocks, " blocks"), func(t *testing.T) {
+				before := len(trips.sent())
+				root := redpipe.New(cc)
+				got := make([]*redpipe.Future[int64], blocks)
+				for i := range got {
+					got[i] = chainLevels(ctx, root, fmt.Sprint(t.Name(), ":", i), levels)
+				}
+				require.NoError(t, root.Execute(ctx))
+				sent := trips.sent()[before:]
+				assert.Equal(t, levels*nodes, len(sent), "one pipeline per node per level")
+				total := 0
+				for _, names := range sent {
+					total += len(names)
+				}
+				assert.Equal(t, levels*blocks, total)
+				for i, f := range got {
+					require.Equal(t, int64(1), f.Val(), "block %d", i)
+				}
+			})
+		}
+	}
 }
