@@ -42,7 +42,8 @@ func main() {
 	}
 	var runs []run
 	for range *count {
-		runs = append(runs, run{"^BenchmarkBatch$", *benchtime, false}, run{"^BenchmarkConcurrent$", *benchtime, false})
+		runs = append(runs, run{"^BenchmarkBatch$", *benchtime, false}, run{"^BenchmarkConcurrent$", *benchtime, false},
+			run{"^BenchmarkCacheAside$", "20x", false})
 	}
 	runs = append(runs,
 		run{"^BenchmarkBudget$", "300x", canPin()}, // interleaves its rows itself

@@ -16,6 +16,13 @@ var (
 		"redpipe nested",
 	}
 	batchSizes = []int{1, 10, 100, 1000, 10000}
+
+	cacheAsideRows = []string{
+		"redpipe Chain",
+		"go-redis one at a time",
+		"go-redis two pipelines",
+		"go-redis AsyncAutoPipeline",
+	}
 )
 
 // budgetSize is the batch size of BenchmarkBudget.
@@ -136,6 +143,14 @@ func (r *report) markdown() string {
 	for _, row := range []string{"go-redis Pipeliner", "redpipe flat"} {
 		m := r.medians["Concurrent/"+row]
 		p("| %s | %.0f | %s | %.0f | %.0f |\n", row, m["ns/op"], human(m["cmds/s"]), m["allocs/op"], m["B/op"])
+	}
+
+	p("\n## Cache-aside lookups at a 1 ms round trip\n\n")
+	p("100 lookups (GET, and on a miss SET of the loaded value), half of them misses, through a proxy " +
+		"that adds 1 ms to every round trip:\n\n")
+	p("| row | ms per 100 lookups |\n|---|---:|\n")
+	for _, row := range cacheAsideRows {
+		p("| %s | %.1f |\n", row, r.medians["CacheAside/"+row]["ns/op"]/1e6)
 	}
 
 	p("\n## Overhead budgets at %d commands\n\n", budgetSize)

@@ -62,3 +62,20 @@ func TestChart(t *testing.T) {
 }
 
 func near(a, b float64) bool { return a-b < 1e-9 && b-a < 1e-9 }
+
+func TestCacheAsideTable(t *testing.T) {
+	var results []result
+	for i, row := range cacheAsideRows {
+		for run := range 3 {
+			ns := float64((i+1)*1e6 + run*1e5) // the median is the second run
+			results = append(results, result{name: "CacheAside/" + row, metrics: map[string]float64{"ns/op": ns}})
+		}
+	}
+	md := newReport(results, environment{}).markdown()
+	for i, row := range cacheAsideRows {
+		want := "| " + row + " | " + []string{"1.1", "2.1", "3.1", "4.1"}[i] + " |"
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q", want)
+		}
+	}
+}
