@@ -58,7 +58,7 @@ func Chain[T, U any](p *Pipe, f *Future[T], fn func(next *Pipe, v T, err error) 
 	ch := &chain{src: f.latch, discard: func(err error) []step { return settle(*new(U), err) }}
 	ch.seq = stepSeq.Add(1)
 	ch.run = func(s *stage) {
-		next := &Pipe{parent: s.next, to: p.to}
+		next := &Pipe{parent: s.collector(), to: p.to}
 		var h *Future[U]
 		if pe := s.c.try("a Chain function", func() {
 			v, err := f.Result()

@@ -27,12 +27,29 @@ var stepSeq atomic.Uint64
 
 // stage is what steps run with in a root's Execute.
 type stage struct {
-	ctx context.Context
+	ctx  context.Context
+	root *Pipe // nil outside an Execute (Reset), where no Chain function runs
 	// next collects the commands, chains and callbacks of the next stage:
-	// it is the parent of every Chain function's next pipe. nil outside an
-	// Execute (Reset), where no Chain function runs.
+	// it is the parent of every Chain function's next pipe. Made by the
+	// first Chain function that runs (see collector).
 	next *Pipe
 	c    catcher
+}
+
+// collector returns s.next, making it if needed.
+func (s *stage) collector() *Pipe {
+	if s.next == nil {
+		s.next = &Pipe{to: s.root.to, chunk: s.root.chunk}
+	}
+	return s.next
+}
+
+// take empties s.next and returns what it held.
+func (s *stage) take() queue {
+	if s.next == nil {
+		return queue{}
+	}
+	return s.next.take()
 }
 
 // runSteps runs steps in the order of their seq.
@@ -77,7 +94,7 @@ func stageErr(ctx context.Context, first bool) error {
 // send, then the callbacks. Chains whose source has not settled by then
 // stay queued on p for its next Execute.
 func (p *Pipe) run(ctx context.Context) error {
-	s := &stage{ctx: ctx, next: &Pipe{to: p.to, chunk: p.chunk}}
+	s := &stage{ctx: ctx, root: p}
 	q := p.take()
 	if p.tx {
 		q.beginTx()
@@ -94,7 +111,7 @@ func (p *Pipe) run(ctx context.Context) error {
 				break
 			}
 			s.runSteps(ready)
-			more := s.next.take()
+			more := s.take()
 			q.batches = append(q.batches, more.batches...)
 			waiting = append(waiting, more.chains...)
 			callbacks = append(callbacks, more.callbacks...)
@@ -121,7 +138,7 @@ func (p *Pipe) run(ctx context.Context) error {
 		}
 		errs = q.failures(errs)
 		q.release()
-		q = s.next.take()
+		q = s.take()
 	}
 	if len(waiting) > 0 {
 		p.mu.Lock()
