@@ -50,6 +50,12 @@
 // what that function was to settle; the root's Execute settles everything
 // else and then panics with a [*PanicError].
 //
+// [Chain] runs a function once a future has settled, while its root
+// executes; the commands it queues go out in the root's next round trip
+// with those of every other Chain whose future settled in the same one, so
+// dependent commands cost one round trip per dependency level, however
+// many building blocks take part. [Settled] and [All] make futures for it.
+//
 // [Transaction] makes a pipe's commands one MULTI ... EXEC, also inside a
 // larger batch; [Watch] retries a read-modify-write transaction on watched
 // keys; a [Script] runs Lua by its SHA1 and loads itself where a server
