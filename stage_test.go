@@ -438,3 +438,28 @@ func TestClusterRoundTripsPerDependencyLevel(t *testing.T) {
 		}
 	}
 }
+
+// TestQueuedOnTheRootDuringExecute queues on a root while it executes,
+// from a Chain function and from another goroutine: nothing is lost, it
+// goes out with the root's next Execute.
+func TestQueuedOnTheRootDuringExecute(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		c, _ := newClient(t, b.start(t))
+		root := redpipe.New(c)
+		var late, fromGoroutine *redpipe.Future[int64]
+		redpipe.Chain(root, root.Incr("n"), func(next *redpipe.Pipe, n int64, err error) *redpipe.Future[int64] {
+			late = root.Incr("late")
+			done := make(chan struct{})
+			go func() { fromGoroutine = root.Incr("other"); close(done) }()
+			<-done
+			return next.Incr("in stage 2")
+		})
+		require.NoError(t, root.Execute(ctx))
+		assert.ErrorIs(t, late.Err(), redpipe.ErrNotReady, "queued on the root, not on next: it waits for the next Execute")
+		assert.Equal(t, 2, root.Len())
+		require.NoError(t, root.Execute(ctx))
+		assert.Equal(t, int64(1), late.Val())
+		assert.Equal(t, int64(1), fromGoroutine.Val())
+	})
+}
