@@ -1,0 +1,79 @@
+package codec
+
+import (
+	"encoding/json"
+	"reflect"
+	"unicode/utf8"
+)
+
+// JSON returns the codec that stores a T as JSON, as RedPipe's ListField
+// and DictField do; RedPipe reads what it writes, and it reads what
+// RedPipe writes. It refuses what encoding/json cannot write (NaN,
+// channels, ...) and strings that are not valid UTF-8, which JSON cannot
+// hold. A value reads back as encoding/json reads it: a number in an any
+// becomes a float64.
+func JSON[T any]() Codec[T] { return jsonCodec[T]{} }
+
+type jsonCodec[T any] struct{}
+
+func (jsonCodec[T]) Encode(v T) (string, error) {
+	if !validUTF8(reflect.ValueOf(v), 0) {
+		return "", invalid("a string is not valid UTF-8")
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", invalid("%v", err)
+	}
+	return string(b), nil
+}
+
+func (jsonCodec[T]) Decode(s string) (T, error) {
+	var v T
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		var zero T
+		return zero, cannot("JSON", s, err)
+	}
+	return v, nil
+}
+
+// validUTF8 reports whether every string v holds is valid UTF-8: those
+// encoding/json would replace with U+FFFD. Past maxDepth it stops looking,
+// and encoding/json reports the cycle.
+func validUTF8(v reflect.Value, depth int) bool {
+	if depth > maxDepth {
+		return true
+	}
+	depth++
+	switch v.Kind() {
+	case reflect.String:
+		return utf8.ValidString(v.String())
+	case reflect.Pointer, reflect.Interface:
+		return v.IsNil() || validUTF8(v.Elem(), depth)
+	case reflect.Slice, reflect.Array:
+		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
+			return true // []byte: base64
+		}
+		for i := range v.Len() {
+			if !validUTF8(v.Index(i), depth) {
+				return false
+			}
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			if !validUTF8(it.Key(), depth) || !validUTF8(it.Value(), depth) {
+				return false
+			}
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() && !validUTF8(v.Field(i), depth) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// maxDepth bounds how deep validUTF8 looks: deeper than encoding/json
+// writes before it looks for cycles.
+const maxDepth = 1100
