@@ -122,7 +122,9 @@ func TestTexts(t *testing.T) {
 }
 
 func TestStringList(t *testing.T) {
-	equal := func(a, b []string) bool { return strings.Join(a, "\x00") == strings.Join(b, "\x00") && len(a) == len(b) }
+	equal := func(a, b []string) bool {
+		return strings.Join(a, "\x00") == strings.Join(b, "\x00") && len(a) == len(b)
+	}
 	checkStored(t, "StringList", codec.StringList, []stored[[]string]{
 		{[]string{"a", "b c", "é"}, "a,b c,é"}, {nil, ""}, {[]string{"one"}, "one"},
 	}, equal)
@@ -168,7 +170,9 @@ func TestJSON(t *testing.T) {
 	}
 	checkStored(t, "JSON", codec.JSON[record](), []stored[record]{
 		{record{"Ada", []string{"x", "y"}}, `{"name":"Ada","tags":["x","y"]}`},
-	}, func(a, b record) bool { return a.Name == b.Name && strings.Join(a.Tags, ",") == strings.Join(b.Tags, ",") })
+	}, func(a, b record) bool {
+		return a.Name == b.Name && strings.Join(a.Tags, ",") == strings.Join(b.Tags, ",")
+	})
 	if _, err := codec.JSON[float64]().Encode(math.NaN()); !errors.Is(err, codec.ErrInvalid) {
 		t.Errorf("JSON.Encode(NaN) error = %v; want ErrInvalid", err)
 	}
