@@ -1,0 +1,70 @@
+// Package keyspace gives Redis data a type and a namespace, as the Python
+// library RedPipe's keyspaces do: every key of a keyspace named "user" is
+// stored at user{k}, and its values are encoded and decoded by a
+// [codec.Codec], so that services in Go and in Python share data, and
+// keys of one id share a Redis Cluster slot across keyspaces.
+//
+// Every method is a building block: it takes a context and an optional
+// parent [redpipe.Pipe] and returns a [redpipe.Future] of the decoded
+// reply. With a nil parent it makes its own round trip; inside a parent it
+// adds none. A value its codec refuses fails that call's future with an
+// error wrapping [codec.ErrInvalid] and is never sent; a reply that does
+// not decode fails its future with the decode error.
+//
+// The package uses only the public API of redpipe, as any user code does.
+// A keyspace is immutable once made and may be used by several goroutines
+// at once.
+package keyspace
+
+import (
+	"github.com/go-redpipe/redpipe"
+)
+
+// Option configures a keyspace.
+type Option func(*keys)
+
+// On makes a keyspace's commands go to the connection registered under
+// conn (see [redpipe.ConnectNamed]), also inside a parent pipe on another
+// connection.
+func On(conn string) Option {
+	return func(k *keys) { k.opts = append(k.opts, redpipe.On(conn)) }
+}
+
+// keys is what every keyspace has: its name and connection, and the
+// commands on whole keys (keys_commands.go).
+type keys struct {
+	name string
+	opts []redpipe.Option // given to every pipe the keyspace makes
+}
+
+func newKeys(name string, opts []Option) keys {
+	k := keys{name: name}
+	for _, opt := range opts {
+		opt(&k)
+	}
+	return k
+}
+
+// Key returns the Redis key of k in the keyspace: name{k}.
+func (s keys) Key(k string) string { return s.name + "{" + k + "}" }
+
+// redisKeys returns the Redis keys of ks.
+func (s keys) redisKeys(ks []string) []string {
+	out := make([]string, len(ks))
+	for i, k := range ks {
+		out[i] = s.Key(k)
+	}
+	return out
+}
+
+// pipe returns the pipe a method queues its commands on: a child of parent
+// (nil: a root) on the keyspace's connection.
+func (s keys) pipe(parent *redpipe.Pipe) *redpipe.Pipe {
+	return redpipe.Pipeline(parent, s.opts...)
+}
+
+// failed returns a settled future of err, for a call that sends nothing.
+func failed[T any](err error) *redpipe.Future[T] {
+	var zero T
+	return redpipe.Settled(zero, err)
+}
