@@ -17,7 +17,10 @@
 package keyspace
 
 import (
+	"fmt"
+
 	"github.com/go-redpipe/redpipe"
+	"github.com/go-redpipe/redpipe/codec"
 )
 
 // Option configures a keyspace.
@@ -30,11 +33,24 @@ func On(conn string) Option {
 	return func(k *keys) { k.opts = append(k.opts, redpipe.On(conn)) }
 }
 
+// Field makes a Hash keyspace encode and decode the hash field name with
+// c instead of the keyspace's values codec, as RedPipe's Hash fields do.
+// c must be a codec of the keyspace's value type; NewHash panics if not.
+func Field[V any](name string, c codec.Codec[V]) Option {
+	return func(k *keys) {
+		if k.fields == nil {
+			k.fields = make(map[string]any)
+		}
+		k.fields[name] = c
+	}
+}
+
 // keys is what every keyspace has: its name and connection, and the
 // commands on whole keys (keys_commands.go).
 type keys struct {
-	name string
-	opts []redpipe.Option // given to every pipe the keyspace makes
+	name   string
+	opts   []redpipe.Option // given to every pipe the keyspace makes
+	fields map[string]any   // by Field: codec.Codec[V] of a Hash[V]
 }
 
 func newKeys(name string, opts []Option) keys {
@@ -67,4 +83,10 @@ func (s keys) pipe(parent *redpipe.Pipe) *redpipe.Pipe {
 func failed[T any](err error) *redpipe.Future[T] {
 	var zero T
 	return redpipe.Settled(zero, err)
+}
+
+// codecError is the error of a reply that does not have the shape a
+// keyspace expects.
+func codecError(want string, got any) error {
+	return fmt.Errorf("redpipe: keyspace: want %s, got %q", want, got)
 }
