@@ -1,0 +1,83 @@
+package keyspace_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-redpipe/redpipe"
+	"github.com/go-redpipe/redpipe/codec"
+	"github.com/go-redpipe/redpipe/internal/redistest"
+	"github.com/go-redpipe/redpipe/keyspace"
+)
+
+// pipelines counts the pipelines go-redis sends to each node of a cluster.
+type pipelines struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (p *pipelines) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (p *pipelines) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (p *pipelines) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		switch cmds[0].Name() {
+		case "hello", "client", "readonly", "auth", "select": // a new connection's set-up
+		default:
+			p.mu.Lock()
+			p.n++
+			p.mu.Unlock()
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// TestClusterAllKeyspaces makes 10,000 calls over every keyspace type
+// under one root on a real cluster: one pipeline per node, and the keys of
+// one id share a slot across keyspaces.
+func TestClusterAllKeyspaces(t *testing.T) {
+	cluster := redistest.StartCluster(t)
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: cluster.Addrs(), MaxRetries: -1})
+	t.Cleanup(func() { _ = cc.Close() })
+	counted := new(pipelines)
+	cc.OnNewNode(func(node *redis.Client) { node.AddHook(counted) })
+	ctx := context.Background()
+
+	names := keyspace.NewString("N", codec.Text)
+	users := keyspace.NewHash("U", codec.Text)
+	tags := keyspace.NewSet("T", codec.Text)
+	events := keyspace.NewList("E", codec.Int)
+	scores := keyspace.NewSortedSet("Z", codec.Text)
+	visits := keyspace.NewHyperLogLog("V", codec.Text)
+	counters := keyspace.NewHashedString("C", codec.Int)
+
+	root := redpipe.New(cc)
+	var gets []*redpipe.Future[string]
+	calls := 0
+	for id := 0; calls < 10000; id++ {
+		k := fmt.Sprint(id)
+		for _, key := range []string{names.Key(k), users.Key(k), tags.Key(k), events.Key(k), scores.Key(k), visits.Key(k)} {
+			require.Equal(t, redistest.Slot(names.Key(k)), redistest.Slot(key), "one slot per id")
+		}
+		names.Set(ctx, root, k, "name "+k, time.Hour)
+		users.HSet(ctx, root, k, map[string]string{"name": "name " + k})
+		tags.SAdd(ctx, root, k, "a", "b")
+		events.RPush(ctx, root, k, int64(id))
+		scores.ZAdd(ctx, root, k, keyspace.Z[string]{Score: float64(id), Member: k})
+		visits.PFAdd(ctx, root, k, "x")
+		counters.Incr(ctx, root, k)
+		gets = append(gets, names.Get(ctx, root, k))
+		calls += 8
+	}
+	require.NoError(t, root.Execute(ctx))
+	assert.Equal(t, len(cluster.Nodes), counted.n, "one pipeline per node for %d calls", calls)
+	for id, f := range gets {
+		require.Equal(t, fmt.Sprint("name ", id), f.Val())
+	}
+}
