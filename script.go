@@ -87,7 +87,7 @@ func loadScripts(ctx context.Context, pl redis.Pipeliner, calls []scriptCall, lo
 			if loaded == nil {
 				loaded = make(map[*Script]*redis.StringCmd)
 			}
-			load := recorder.ScriptLoad(background, c.script.src)
+			load := redis.NewStringCmd(background, "script", "load", c.script.src)
 			loaded[c.script] = load
 			_ = pl.Process(ctx, load)
 		}

@@ -43,12 +43,32 @@ func (b *batch) release() {
 }
 
 // recorder is the client stores are made by. Stores only build and hold
-// commands, whatever client sends them, so one client makes them all; it
-// never dials. It is immutable after init and safe for concurrent use.
-var recorder = redis.NewClient(&redis.Options{
-	Addr:                     "recorder.invalid:0",
-	Dialer:                   func(context.Context, string, string) (net.Conn, error) { return nil, errRecorder },
-	MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
-})
+// commands, whatever client sends them, so one client makes them all. It
+// never sends anything: its hook fails every command and pipeline at once.
+// It is immutable after init and safe for concurrent use.
+var recorder = func() *redis.Client {
+	c := redis.NewClient(&redis.Options{
+		Addr:                     "recorder.invalid:0",
+		Dialer:                   func(context.Context, string, string) (net.Conn, error) { return nil, errRecorder },
+		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
+	})
+	c.AddHook(recordOnly{})
+	return c
+}()
 
-var errRecorder = errors.New("redpipe: internal error: a store was sent")
+var errRecorder = errors.New("redpipe: internal error: the recorder was asked to send")
+
+// recordOnly is the recorder's hook.
+type recordOnly struct{}
+
+func (recordOnly) DialHook(redis.DialHook) redis.DialHook {
+	return func(context.Context, string, string) (net.Conn, error) { return nil, errRecorder }
+}
+
+func (recordOnly) ProcessHook(redis.ProcessHook) redis.ProcessHook {
+	return func(context.Context, redis.Cmder) error { return errRecorder }
+}
+
+func (recordOnly) ProcessPipelineHook(redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(context.Context, []redis.Cmder) error { return errRecorder }
+}
