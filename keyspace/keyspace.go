@@ -12,8 +12,9 @@
 // not decode fails its future with the decode error.
 //
 // The package uses only the public API of redpipe, as any user code does.
-// A keyspace is immutable once made and may be used by several goroutines
-// at once.
+// A keyspace is immutable once made and may be used, and copied, by
+// several goroutines at once; the zero value of a keyspace type is not
+// usable: make one with its New function.
 package keyspace
 
 import (
