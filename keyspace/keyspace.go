@@ -19,6 +19,7 @@ package keyspace
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/go-redpipe/redpipe"
 	"github.com/go-redpipe/redpipe/codec"
@@ -46,12 +47,19 @@ func Field[V any](name string, c codec.Codec[V]) Option {
 	}
 }
 
+// TTL makes every write of a [Struct] record set the record to expire
+// after d, as RedPipe's Struct ttl does.
+func TTL(d time.Duration) Option {
+	return func(k *keys) { k.ttl = d }
+}
+
 // keys is what every keyspace has: its name and connection, and the
 // commands on whole keys (keys_commands.go).
 type keys struct {
 	name   string
 	opts   []redpipe.Option // given to every pipe the keyspace makes
 	fields map[string]any   // by Field: codec.Codec[V] of a Hash[V]
+	ttl    time.Duration    // by TTL, for a Struct
 }
 
 func newKeys(name string, opts []Option) keys {

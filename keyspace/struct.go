@@ -1,0 +1,296 @@
+package keyspace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/go-redpipe/redpipe"
+)
+
+// ErrRule is wrapped by the error of a Struct call that breaks one of its
+// rules: a required field missing or removed, or the key field changed.
+var ErrRule = errors.New("redpipe: keyspace: record rule broken")
+
+// Struct is a keyspace of records: Go structs of type T stored as Redis
+// hashes, as RedPipe's Struct. The fields of T are described by `redis`
+// tags, compatible with go-redis's own, with options after a comma:
+//
+//	type User struct {
+//		ID    string    `redis:",key"`          // the record's key: stored at U{<ID>}, not a field
+//		Name  string    `redis:"name,required"` // never zero on Save, never removed
+//		Age   int64     `redis:"age"`
+//		Tags  []string  `redis:"tags,json"`     // any type, as JSON
+//		Seen  time.Time `redis:"seen,omitempty"` // not written when zero
+//		Notes string    `redis:"-"`             // not stored
+//	}
+//
+// A field is stored by the codec of its Go type: strings as they are,
+// []byte, every int and uint kind in decimal, floats and bools as
+// [codec.Float] and [codec.Bool] (RedPipe's FloatField and BooleanField),
+// time.Time and time.Duration as [codec.Time] and [codec.Duration], types
+// with MarshalText and UnmarshalText by those; a pointer to one of these
+// is an optional field, nil when absent. Tag json stores any type as JSON,
+// and [Field] gives a named field a codec of its own.
+type Struct[T any] struct {
+	keys
+	rec *record
+}
+
+// NewStruct returns the keyspace of records of type T named name. It
+// panics on a tag error (no key field, two key fields, a field type with no
+// codec): they are programming errors.
+func NewStruct[T any](name string, opts ...Option) *Struct[T] {
+	k := newKeys(name, opts)
+	return &Struct[T]{keys: k, rec: newRecord(name, reflect.TypeFor[T](), k.fields)}
+}
+
+// Load returns the record at key; a missing record fails with redis.Nil.
+// A hash member named like the key field is ignored.
+func (s *Struct[T]) Load(ctx context.Context, parent *redpipe.Pipe, key string) *redpipe.Future[T] {
+	pipe := s.pipe(parent)
+	defer pipe.Execute(ctx)
+	return redpipe.Then(pipe.HGetAll(s.Key(key)), func(raw map[string]string) (T, error) {
+		if len(raw) == 0 {
+			var zero T
+			return zero, redis.Nil
+		}
+		return s.decode(key, raw)
+	})
+}
+
+// LoadFields returns the record at key with only fields loaded; the other
+// fields keep their zero values.
+func (s *Struct[T]) LoadFields(ctx context.Context, parent *redpipe.Pipe, key string, fields ...string) *redpipe.Future[T] {
+	pipe := s.pipe(parent)
+	defer pipe.Execute(ctx)
+	return redpipe.Then(pipe.HMGet(s.Key(key), fields...), func(replies []any) (T, error) {
+		raw := make(map[string]string, len(replies))
+		for i, r := range replies {
+			if str, ok := r.(string); ok {
+				raw[fields[i]] = str
+			}
+		}
+		return s.decode(key, raw)
+	})
+}
+
+// decode makes the record of key from its hash.
+func (s *Struct[T]) decode(key string, raw map[string]string) (T, error) {
+	var rec T
+	v := reflect.ValueOf(&rec).Elem()
+	v.FieldByIndex(s.rec.key).SetString(key)
+	for name, str := range raw {
+		f, ok := s.rec.byName[name]
+		if !ok {
+			continue // not a field of T, or the key field's name
+		}
+		dst := v.FieldByIndex(f.index)
+		if f.optional {
+			dst.Set(reflect.New(dst.Type().Elem()))
+			dst = dst.Elem()
+		}
+		if err := f.decode(str, dst); err != nil {
+			var zero T
+			return zero, fmt.Errorf("redpipe: keyspace %s: record %q, field %q holds %q: %w", s.name, key, name, str, err)
+		}
+	}
+	return rec, nil
+}
+
+// Save writes every field of v (omitempty ones that are zero and nil
+// optional ones left out) and returns how many fields were new; with a
+// TTL, it refreshes the record's expiry.
+func (s *Struct[T]) Save(ctx context.Context, parent *redpipe.Pipe, v T) *redpipe.Future[int64] {
+	key, args, err := s.encode(v)
+	if err != nil {
+		return failed[int64](err)
+	}
+	pipe := s.pipe(parent)
+	defer pipe.Execute(ctx)
+	n := pipe.HSet(s.Key(key), args...)
+	s.expire(pipe, key)
+	return n
+}
+
+// SaveNX is Save for the fields that do not exist yet (HSETNX): it returns
+// how many it wrote.
+func (s *Struct[T]) SaveNX(ctx context.Context, parent *redpipe.Pipe, v T) *redpipe.Future[int64] {
+	key, args, err := s.encode(v)
+	if err != nil {
+		return failed[int64](err)
+	}
+	pipe := s.pipe(parent)
+	defer pipe.Execute(ctx)
+	return s.setNX(pipe, key, args)
+}
+
+// setNX queues an HSETNX per field of args and returns how many wrote.
+func (s *Struct[T]) setNX(pipe *redpipe.Pipe, key string, args []any) *redpipe.Future[int64] {
+	var sets []*redpipe.Future[bool]
+	for i := 0; i+1 < len(args); i += 2 {
+		sets = append(sets, pipe.HSetNX(s.Key(key), args[i].(string), args[i+1]))
+	}
+	s.expire(pipe, key)
+	return redpipe.Then(redpipe.All(sets...), func(done []bool) (int64, error) {
+		var n int64
+		for _, ok := range done {
+			if ok {
+				n++
+			}
+		}
+		return n, nil
+	})
+}
+
+// encode returns the key of v and the HSET arguments of its fields.
+func (s *Struct[T]) encode(v T) (string, []any, error) {
+	rv := reflect.ValueOf(v)
+	key := rv.FieldByIndex(s.rec.key).String()
+	var args []any
+	for _, f := range s.rec.fields {
+		fv := rv.FieldByIndex(f.index)
+		if f.required && fv.IsZero() {
+			return "", nil, fmt.Errorf("%w: required field %q is missing", ErrRule, f.name)
+		}
+		switch {
+		case f.optional && fv.IsNil(), f.omitempty && fv.IsZero():
+			continue
+		case f.optional:
+			fv = fv.Elem()
+		}
+		str, err := f.encode(fv)
+		if err != nil {
+			return "", nil, fmt.Errorf("field %q: %w", f.name, err)
+		}
+		args = append(args, f.name, str)
+	}
+	return key, args, nil
+}
+
+// Update changes fields of the record at key: each value of changes is
+// written with its field's codec, and a nil value removes its field. It
+// returns how many fields were new. The key field cannot be changed, nor a
+// required field removed.
+func (s *Struct[T]) Update(ctx context.Context, parent *redpipe.Pipe, key string, changes map[string]any) *redpipe.Future[int64] {
+	args, removed, err := s.changes(changes)
+	if err != nil {
+		return failed[int64](err)
+	}
+	pipe := s.pipe(parent)
+	defer pipe.Execute(ctx)
+	var n *redpipe.Future[int64]
+	if len(args) > 0 {
+		n = pipe.HSet(s.Key(key), args...)
+	} else {
+		n = redpipe.Settled[int64](0, nil)
+	}
+	if len(removed) > 0 {
+		pipe.HDel(s.Key(key), removed...)
+	}
+	s.expire(pipe, key)
+	return n
+}
+
+// UpdateNX is Update for the fields that do not exist yet (HSETNX); nil
+// values remove nothing. It returns how many fields it wrote.
+func (s *Struct[T]) UpdateNX(ctx context.Context, parent *redpipe.Pipe, key string, changes map[string]any) *redpipe.Future[int64] {
+	args, _, err := s.changes(changes)
+	if err != nil {
+		return failed[int64](err)
+	}
+	pipe := s.pipe(parent)
+	defer pipe.Execute(ctx)
+	return s.setNX(pipe, key, args)
+}
+
+// changes returns the HSET arguments and the removed fields of changes.
+func (s *Struct[T]) changes(changes map[string]any) (args []any, removed []string, err error) {
+	for name, value := range changes {
+		f, ok := s.rec.byName[name]
+		if !ok {
+			return nil, nil, fmt.Errorf("%w: %q is not a field (the key field cannot be changed)", ErrRule, name)
+		}
+		if value == nil {
+			if f.required {
+				return nil, nil, fmt.Errorf("%w: required field %q cannot be removed", ErrRule, name)
+			}
+			removed = append(removed, name)
+			continue
+		}
+		v := reflect.ValueOf(value)
+		if f.optional && v.Kind() == reflect.Pointer {
+			v = v.Elem()
+		}
+		want := f.typ
+		if !v.Type().AssignableTo(want) {
+			return nil, nil, fmt.Errorf("%w: field %q takes a %s, not a %T", ErrRule, name, want, value)
+		}
+		str, err := f.encode(v)
+		if err != nil {
+			return nil, nil, fmt.Errorf("field %q: %w", name, err)
+		}
+		args = append(args, name, str)
+	}
+	return args, removed, nil
+}
+
+// Remove removes fields of the record at key; neither a required field nor
+// the key field can be removed.
+func (s *Struct[T]) Remove(ctx context.Context, parent *redpipe.Pipe, key string, fields ...string) *redpipe.Future[int64] {
+	for _, name := range fields {
+		f, ok := s.rec.byName[name]
+		switch {
+		case !ok:
+			return failed[int64](fmt.Errorf("%w: %q is not a field (the key field cannot be removed)", ErrRule, name))
+		case f.required:
+			return failed[int64](fmt.Errorf("%w: required field %q cannot be removed", ErrRule, name))
+		}
+	}
+	pipe := s.pipe(parent)
+	defer pipe.Execute(ctx)
+	n := pipe.HDel(s.Key(key), fields...)
+	s.expire(pipe, key)
+	return n
+}
+
+// Incr adds n to the integer field of the record at key and returns the
+// result.
+func (s *Struct[T]) Incr(ctx context.Context, parent *redpipe.Pipe, key, field string, n int64) *redpipe.Future[int64] {
+	if _, ok := s.rec.byName[field]; !ok {
+		return failed[int64](fmt.Errorf("%w: %q is not a field", ErrRule, field))
+	}
+	pipe := s.pipe(parent)
+	defer pipe.Execute(ctx)
+	r := pipe.HIncrBy(s.Key(key), field, n)
+	s.expire(pipe, key)
+	return r
+}
+
+// IncrByFloat adds f to the number field of the record at key and returns
+// the result.
+func (s *Struct[T]) IncrByFloat(ctx context.Context, parent *redpipe.Pipe, key, field string, f float64) *redpipe.Future[float64] {
+	if _, ok := s.rec.byName[field]; !ok {
+		return failed[float64](fmt.Errorf("%w: %q is not a field", ErrRule, field))
+	}
+	pipe := s.pipe(parent)
+	defer pipe.Execute(ctx)
+	r := pipe.HIncrByFloat(s.Key(key), field, f)
+	s.expire(pipe, key)
+	return r
+}
+
+// Delete deletes the records of keys and returns how many existed.
+func (s *Struct[T]) Delete(ctx context.Context, parent *redpipe.Pipe, keys ...string) *redpipe.Future[int64] {
+	return s.Del(ctx, parent, keys...)
+}
+
+// expire refreshes the TTL of the record at key, if the keyspace has one.
+func (s *Struct[T]) expire(pipe *redpipe.Pipe, key string) {
+	if s.ttl > 0 {
+		pipe.Expire(s.Key(key), s.ttl)
+	}
+}
