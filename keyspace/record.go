@@ -23,8 +23,8 @@ type record struct {
 // field is a stored field of a record.
 type field struct {
 	typ       reflect.Type // of the values the coder takes
-	name      string // the hash field
-	index     []int  // the struct field
+	name      string       // the hash field
+	index     []int        // the struct field
 	required  bool
 	omitempty bool
 	optional  bool // a pointer: nil is no field
