@@ -81,3 +81,41 @@ func TestClusterAllKeyspaces(t *testing.T) {
 		require.Equal(t, fmt.Sprint("name ", id), f.Val())
 	}
 }
+
+// TestClusterStructs saves 1,000 records and loads 1,000 others under one
+// root on a real cluster: one pipeline per node.
+func TestClusterStructs(t *testing.T) {
+	type record struct {
+		ID    string `redis:",key"`
+		Name  string `redis:"name,required"`
+		Count int64  `redis:"count"`
+	}
+	cluster := redistest.StartCluster(t)
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: cluster.Addrs(), MaxRetries: -1})
+	t.Cleanup(func() { _ = cc.Close() })
+	ctx := context.Background()
+	records := keyspace.NewStruct[record]("R", keyspace.TTL(time.Hour))
+	seed := redpipe.New(cc)
+	for i := range 1000 {
+		records.Save(ctx, seed, record{ID: fmt.Sprint("old", i), Name: fmt.Sprint("old ", i), Count: int64(i)})
+	}
+	require.NoError(t, seed.Execute(ctx))
+
+	counted := new(pipelines)
+	cc.OnNewNode(func(node *redis.Client) { node.AddHook(counted) })
+	require.NoError(t, cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+		node.AddHook(counted) // the nodes made before
+		return nil
+	}))
+	root := redpipe.New(cc)
+	loads := make([]*redpipe.Future[record], 1000)
+	for i := range 1000 {
+		records.Save(ctx, root, record{ID: fmt.Sprint("new", i), Name: fmt.Sprint("new ", i)})
+		loads[i] = records.Load(ctx, root, fmt.Sprint("old", i))
+	}
+	require.NoError(t, root.Execute(ctx))
+	assert.Equal(t, len(cluster.Nodes), counted.n, "one pipeline per node")
+	for i, f := range loads {
+		require.Equal(t, record{ID: fmt.Sprint("old", i), Name: fmt.Sprint("old ", i), Count: int64(i)}, f.Val())
+	}
+}

@@ -38,3 +38,41 @@ func Example() {
 	// Ada 3 3
 	// U{42} V{42}
 }
+
+// User is a record stored as a Redis hash at U{<ID>}.
+type User struct {
+	ID     string `redis:",key"`
+	Name   string `redis:"name,required"`
+	Visits int64  `redis:"visits"`
+}
+
+// A page loads 50 users and bumps their visit counters: 100 commands, one
+// round trip.
+func ExampleNewStruct() {
+	srv, _ := miniredis.Run()
+	defer srv.Close()
+	client := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	defer client.Close()
+	ctx := context.Background()
+	users := keyspace.NewStruct[User]("U")
+	for i := range 50 {
+		srv.HSet(users.Key(fmt.Sprint(i)), "name", fmt.Sprint("user ", i), "visits", "10")
+	}
+
+	page := redpipe.New(client)
+	loaded := make([]*redpipe.Future[User], 50)
+	bumped := make([]*redpipe.Future[int64], 50)
+	for i := range 50 {
+		id := fmt.Sprint(i)
+		loaded[i] = users.Load(ctx, page, id)
+		bumped[i] = users.Incr(ctx, page, id, "visits", 1)
+	}
+	fmt.Println("commands:", page.Len())
+	if err := page.Execute(ctx); err != nil {
+		fmt.Println(err)
+	}
+	fmt.Printf("%+v, now %d visits\n", loaded[7].Val(), bumped[7].Val())
+	// Output:
+	// commands: 100
+	// {ID:7 Name:user 7 Visits:10}, now 11 visits
+}
