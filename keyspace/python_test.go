@@ -1,0 +1,77 @@
+package keyspace_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os/exec"
+	"testing"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-redpipe/redpipe"
+	"github.com/go-redpipe/redpipe/keyspace"
+)
+
+// readRecord is Python that decodes a hash as RedPipe's Struct with these
+// fields decodes it: BooleanField bool(b), IntegerField int(float(b)),
+// FloatField float(b), ListField json.loads, TextField b.decode("utf-8").
+const readRecord = `
+import json, sys
+h = {k: v.encode("latin-1") for k, v in json.load(sys.stdin).items()}
+json.dump({
+    "active": bool(h["active"]),
+    "off": bool(h["off"]),
+    "visits": int(float(h["visits"])),
+    "ratio": float(h["ratio"]),
+    "tags": json.loads(h["tags"].decode("utf-8")),
+    "bio": h["bio"].decode("utf-8"),
+}, sys.stdout)
+`
+
+// TestRedPipeReadsWhatStructSaves saves a record and decodes its hash with
+// Python, by the rules RedPipe's Struct fields decode with.
+func TestRedPipeReadsWhatStructSaves(t *testing.T) {
+	type profile struct {
+		ID     string   `redis:",key"`
+		Active bool     `redis:"active"`
+		Off    bool     `redis:"off"`
+		Visits int64    `redis:"visits"`
+		Ratio  float64  `redis:"ratio"`
+		Tags   []string `redis:"tags,json"`
+		Bio    string   `redis:"bio"`
+	}
+	python, err := exec.LookPath("python3")
+	require.NoError(t, err, "python3 is needed to check what RedPipe reads")
+	ctx := context.Background()
+	c := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
+	t.Cleanup(func() { _ = c.Close() })
+	profiles := keyspace.NewStruct[profile]("P")
+	root := redpipe.New(c)
+	profiles.Save(ctx, root, profile{ID: "1", Active: true, Visits: 12, Ratio: 1e16, Tags: []string{"a", "é"}, Bio: "héllo ✓"})
+	require.NoError(t, root.Execute(ctx))
+
+	raw := c.HGetAll(ctx, "P{1}").Val()
+	latin := make(map[string]string, len(raw)) // bytes as code points, for JSON
+	for k, v := range raw {
+		runes := make([]rune, len(v))
+		for i := range len(v) {
+			runes[i] = rune(v[i])
+		}
+		latin[k] = string(runes)
+	}
+	in, _ := json.Marshal(latin)
+	cmd := exec.Command(python, "-c", readRecord)
+	cmd.Stdin = bytes.NewReader(in)
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	var got map[string]any
+	require.NoError(t, json.Unmarshal(out, &got))
+	assert.Equal(t, map[string]any{
+		"active": true, "off": false, "visits": 12.0, "ratio": 1e16,
+		"tags": []any{"a", "é"}, "bio": "héllo ✓",
+	}, got)
+}
