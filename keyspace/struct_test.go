@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -193,4 +194,44 @@ func TestStructReadsRedPipe(t *testing.T) {
 		got := profiles.Load(ctx, nil, "7") // alone: its own round trip
 		assert.Equal(t, profile{ID: "7", Active: false, Visits: 12, Ratio: 1e16, Tags: []string{"a", "é"}, Bio: "héllo ✓"}, got.Val())
 	})
+}
+
+func TestStructSaveNXRefusalsAndOn(t *testing.T) {
+	type pet struct {
+		ID   string `redis:",key"`
+		Name string `redis:"name,required"`
+		Kind string `redis:"kind"`
+	}
+	eachBackend(t, func(t *testing.T, c *redis.Client) {
+		ctx := context.Background()
+		pets := keyspace.NewStruct[pet]("P", keyspace.Field("name", codec.ASCII))
+		root := redpipe.New(c)
+		first := pets.SaveNX(ctx, root, pet{ID: "1", Name: "Rex", Kind: "dog"})
+		require.NoError(t, root.Execute(ctx))
+		second := pets.SaveNX(ctx, root, pet{ID: "1", Name: "Max", Kind: "cat"})
+		refused := pets.Save(ctx, root, pet{ID: "2", Name: "Félix"})
+		removeKey := pets.Remove(ctx, root, "1", "ID")
+		got := pets.Load(ctx, root, "1")
+		require.NoError(t, root.Execute(ctx))
+		assert.Equal(t, int64(2), first.Val())
+		assert.Equal(t, int64(0), second.Val(), "every field existed")
+		assert.Equal(t, pet{ID: "1", Name: "Rex", Kind: "dog"}, got.Val())
+		assert.ErrorIs(t, refused.Err(), codec.ErrInvalid)
+		assert.Equal(t, int64(0), c.Exists(ctx, "P{2}").Val(), "a refused value sends nothing")
+		assert.ErrorIs(t, removeKey.Err(), keyspace.ErrRule)
+	})
+
+	ctx := context.Background()
+	a := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
+	b := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
+	t.Cleanup(func() { _ = a.Close(); _ = b.Close() })
+	name := t.Name()
+	require.NoError(t, redpipe.ConnectNamed(name, b))
+	t.Cleanup(func() { redpipe.Disconnect(name) })
+	pets := keyspace.NewStruct[pet]("P", keyspace.On(name))
+	root := redpipe.New(a)
+	pets.Save(ctx, root, pet{ID: "1", Name: "Rex"})
+	require.NoError(t, root.Execute(ctx))
+	assert.Equal(t, "Rex", b.HGet(ctx, "P{1}", "name").Val(), "the records live on the keyspace's connection")
+	assert.Equal(t, int64(0), a.Exists(ctx, "P{1}").Val())
 }
