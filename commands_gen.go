@@ -538,6 +538,8 @@ func (p *Pipe) BRPop(timeout time.Duration, keys ...string) *Future[[]string] {
 }
 
 // BRPopLPush wraps [redis.ListCmdable.BRPopLPush].
+//
+// Deprecated: Use BLMove with RIGHT and LEFT arguments instead as of Redis 6.2.0.
 func (p *Pipe) BRPopLPush(source, destination string, timeout time.Duration) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
@@ -1078,6 +1080,8 @@ func (p *Pipe) ClusterShards() *Future[[]redis.ClusterShard] {
 }
 
 // ClusterSlaves wraps [redis.ClusterCmdable.ClusterSlaves].
+//
+// Deprecated: Use ClusterReplicas instead as of Redis 5.0.0.
 func (p *Pipe) ClusterSlaves(nodeID string) *Future[[]string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
@@ -1085,6 +1089,8 @@ func (p *Pipe) ClusterSlaves(nodeID string) *Future[[]string] {
 }
 
 // ClusterSlots wraps [redis.ClusterCmdable.ClusterSlots].
+//
+// Deprecated: Use ClusterShards instead as of Redis 7.0.0.
 func (p *Pipe) ClusterSlots() *Future[[]redis.ClusterSlot] {
 	pl := p.lock()
 	defer p.mu.Unlock()
@@ -1316,6 +1322,8 @@ func (p *Pipe) FCallRO(function string, keys []string, args ...any) *Future[any]
 }
 
 // FCallRo wraps [redis.ScriptingFunctionsCmdable.FCallRo].
+//
+// Deprecated: to maintain convention FCallRO.
 func (p *Pipe) FCallRo(function string, keys []string, args ...any) *Future[any] {
 	pl := p.lock()
 	defer p.mu.Unlock()
@@ -1372,6 +1380,10 @@ func (p *Pipe) FTAlter(index string, skipInitialScan bool, definition []any) *Fu
 }
 
 // FTConfigGet wraps [redis.SearchCmdable.FTConfigGet].
+//
+// Deprecated: FTConfigGet is deprecated in Redis 8.
+// All configuration will be done with the CONFIG GET command.
+// For more information check [redis.Client.ConfigGet] and [CONFIG GET Documentation]
 func (p *Pipe) FTConfigGet(option string) *Future[map[string]any] {
 	pl := p.lock()
 	defer p.mu.Unlock()
@@ -1379,6 +1391,10 @@ func (p *Pipe) FTConfigGet(option string) *Future[map[string]any] {
 }
 
 // FTConfigSet wraps [redis.SearchCmdable.FTConfigSet].
+//
+// Deprecated: FTConfigSet is deprecated in Redis 8.
+// All configuration will be done with the CONFIG SET command.
+// For more information check [redis.Client.ConfigSet] and [CONFIG SET Documentation]
 func (p *Pipe) FTConfigSet(option string, value any) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
@@ -1666,6 +1682,8 @@ func (p *Pipe) GeoPos(key string, members ...string) *Future[[]*redis.GeoPos] {
 }
 
 // GeoRadius wraps [redis.GeoCmdable.GeoRadius].
+//
+// Deprecated: Use GeoSearch with BYRADIUS argument instead as of Redis 6.2.0.
 func (p *Pipe) GeoRadius(key string, longitude, latitude float64, query *redis.GeoRadiusQuery) *Future[[]redis.GeoLocation] {
 	pl := p.lock()
 	defer p.mu.Unlock()
@@ -1673,6 +1691,8 @@ func (p *Pipe) GeoRadius(key string, longitude, latitude float64, query *redis.G
 }
 
 // GeoRadiusByMember wraps [redis.GeoCmdable.GeoRadiusByMember].
+//
+// Deprecated: Use GeoSearch with BYRADIUS and FROMMEMBER arguments instead as of Redis 6.2.0.
 func (p *Pipe) GeoRadiusByMember(key, member string, query *redis.GeoRadiusQuery) *Future[[]redis.GeoLocation] {
 	pl := p.lock()
 	defer p.mu.Unlock()
@@ -1750,6 +1770,8 @@ func (p *Pipe) GetRange(key string, start, end int64) *Future[string] {
 }
 
 // GetSet wraps [redis.StringCmdable.GetSet].
+//
+// Deprecated: Use SetArgs with Get option instead as of Redis 6.2.0.
 func (p *Pipe) GetSet(key string, value any) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
@@ -2641,13 +2663,6 @@ func (p *Pipe) Publish(channel string, message any) *Future[int64] {
 	return enqueueChecked[int64](p, "PUBLISH", pl.Publish(background, channel, message))
 }
 
-// Quit wraps [redis.Cmdable.Quit].
-func (p *Pipe) Quit() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "QUIT", pl.Quit(background))
-}
-
 // RPop wraps [redis.ListCmdable.RPop].
 func (p *Pipe) RPop(key string) *Future[string] {
 	pl := p.lock()
@@ -2663,6 +2678,8 @@ func (p *Pipe) RPopCount(key string, count int) *Future[[]string] {
 }
 
 // RPopLPush wraps [redis.ListCmdable.RPopLPush].
+//
+// Deprecated: Use LMove with RIGHT and LEFT arguments instead as of Redis 6.2.0.
 func (p *Pipe) RPopLPush(source, destination string) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
@@ -2974,6 +2991,8 @@ func (p *Pipe) SetBit(key string, offset int64, value int) *Future[int64] {
 }
 
 // SetEx wraps [redis.StringCmdable.SetEx].
+//
+// Deprecated: Use Set with expiration instead as of Redis 2.6.12.
 func (p *Pipe) SetEx(key string, value any, expiration time.Duration) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
@@ -3086,6 +3105,8 @@ func (p *Pipe) ShutdownSave() *Future[string] {
 }
 
 // SlaveOf wraps [redis.Cmdable.SlaveOf].
+//
+// Deprecated: Use ReplicaOf instead as of Redis 5.0.0.
 func (p *Pipe) SlaveOf(host, port string) *Future[string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
@@ -4238,6 +4259,8 @@ func (p *Pipe) ZRangeArgsWithScores(z redis.ZRangeArgs) *Future[[]redis.Z] {
 }
 
 // ZRangeByLex wraps [redis.SortedSetCmdable.ZRangeByLex].
+//
+// Deprecated: Use ZRangeArgs with ByLex option instead as of Redis 6.2.0.
 func (p *Pipe) ZRangeByLex(key string, opt *redis.ZRangeBy) *Future[[]string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
@@ -4245,6 +4268,8 @@ func (p *Pipe) ZRangeByLex(key string, opt *redis.ZRangeBy) *Future[[]string] {
 }
 
 // ZRangeByScore wraps [redis.SortedSetCmdable.ZRangeByScore].
+//
+// Deprecated: Use ZRangeArgs with ByScore option instead as of Redis 6.2.0.
 func (p *Pipe) ZRangeByScore(key string, opt *redis.ZRangeBy) *Future[[]string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
@@ -4315,6 +4340,8 @@ func (p *Pipe) ZRemRangeByScore(key, min, max string) *Future[int64] {
 }
 
 // ZRevRange wraps [redis.SortedSetCmdable.ZRevRange].
+//
+// Deprecated: Use ZRangeArgs with Rev option instead as of Redis 6.2.0.
 func (p *Pipe) ZRevRange(key string, start, stop int64) *Future[[]string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
@@ -4322,6 +4349,8 @@ func (p *Pipe) ZRevRange(key string, start, stop int64) *Future[[]string] {
 }
 
 // ZRevRangeByLex wraps [redis.SortedSetCmdable.ZRevRangeByLex].
+//
+// Deprecated: Use ZRangeArgs with Rev and ByLex options instead as of Redis 6.2.0.
 func (p *Pipe) ZRevRangeByLex(key string, opt *redis.ZRangeBy) *Future[[]string] {
 	pl := p.lock()
 	defer p.mu.Unlock()
@@ -4329,6 +4358,8 @@ func (p *Pipe) ZRevRangeByLex(key string, opt *redis.ZRangeBy) *Future[[]string]
 }
 
 // ZRevRangeByScore wraps [redis.SortedSetCmdable.ZRevRangeByScore].
+//
+// Deprecated: Use ZRangeArgs with Rev and ByScore options instead as of Redis 6.2.0.
 func (p *Pipe) ZRevRangeByScore(key string, opt *redis.ZRangeBy) *Future[[]string] {
 	pl := p.lock()
 	defer p.mu.Unlock()

@@ -1,6 +1,6 @@
 module github.com/go-redpipe/redpipe/bench
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/go-redpipe/redpipe v0.0.0

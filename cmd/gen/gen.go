@@ -3,10 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
+	"go/ast"
 	"go/format"
 	"go/types"
 	"slices"
 	"sort"
+	"strings"
 
 	"golang.org/x/tools/go/packages"
 )
@@ -15,6 +17,7 @@ import (
 // reason. A method the generator cannot wrap must be listed here, or
 // generation fails: a go-redis upgrade cannot drop a command unnoticed.
 var skip = map[string]string{
+	"Quit":        "go-redis's Quit panics (not implemented): close the client instead",
 	"Pipeline":    "makes a pipeline, not a command",
 	"Pipelined":   "runs a pipeline, not a command",
 	"TxPipeline":  "makes a transaction pipeline, not a command",
@@ -60,6 +63,7 @@ type config struct {
 	skip        map[string]string   // methods not wrapped, with the reason
 	resultNames map[string][]string // field names for unnamed multiple results
 	pipeMethods []string            // Pipe's own methods; commands must not clash
+	impls       []string            // the types whose methods document the commands
 }
 
 // defaultConfig is the configuration that wraps go-redis for redpipe; args
@@ -73,6 +77,7 @@ func defaultConfig(args []string) config {
 		skip:        skip,
 		resultNames: resultNames,
 		pipeMethods: pipeMethods,
+		impls:       []string{"cmdable", "statefulCmdable"},
 	}
 }
 
@@ -89,6 +94,9 @@ type wrapper struct {
 	args   []string // the arguments passed on to the go-redis method
 	result string   // T in *Future[T]
 	multi  *multi   // set when the command's Result returns several values
+	// deprecated is the method's "Deprecated:" paragraph in go-redis, ""
+	// for none: the wrapper carries it, so that linters warn its callers.
+	deprecated string
 	// check is set when a parameter can hold a value of any type (it is
 	// or holds an interface): the command's arguments are checked when it
 	// is queued. go-redis writes the values of every other type itself.
@@ -126,10 +134,12 @@ type generator struct {
 // Cmdable interface, formatted with gofmt. It writes nothing.
 func generate(cfg config) ([]byte, stats, error) {
 	var st stats
-	pkg, err := load(cfg)
+	loaded, err := load(cfg)
 	if err != nil {
 		return nil, st, err
 	}
+	pkg := loaded.Types
+	deprecated := deprecations(loaded.Syntax, cfg.impls)
 	cmdable, err := lookupInterface(pkg, cfg.cmdable)
 	if err != nil {
 		return nil, st, err
@@ -175,6 +185,9 @@ func generate(cfg config) ([]byte, stats, error) {
 			iname = cfg.cmdable
 		}
 		w, err := g.wrap(m, iname)
+		if err == nil {
+			w.deprecated = deprecated[m.Name()]
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("cannot wrap %s.%s.%s: %w; list it in the skip table with the reason, or teach the generator", pkg.Name(), iname, m.Name(), err))
 			continue
@@ -198,10 +211,11 @@ func generate(cfg config) ([]byte, stats, error) {
 	return src, st, nil
 }
 
-// load loads the types of the package cfg names, from export data.
-func load(cfg config) (*types.Package, error) {
+// load loads the types of the package cfg names, from export data, and
+// its syntax, for the doc comments.
+func load(cfg config) (*packages.Package, error) {
 	pcfg := &packages.Config{
-		Mode: packages.NeedName | packages.NeedTypes,
+		Mode: packages.NeedName | packages.NeedTypes | packages.NeedSyntax | packages.NeedFiles | packages.NeedCompiledGoFiles,
 		Dir:  cfg.dir,
 	}
 	pkgs, err := packages.Load(pcfg, cfg.pkgPath)
@@ -220,7 +234,56 @@ func load(cfg config) (*types.Package, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("loading %s: %w", cfg.pkgPath, errors.Join(errs...))
 	}
-	return pkgs[0].Types, nil
+	return pkgs[0], nil
+}
+
+// deprecations returns the "Deprecated:" paragraphs of the methods files
+// document, by method name: on a method of one of the types impls names
+// (go-redis documents its commands on the methods of cmdable), or in an
+// interface.
+func deprecations(files []*ast.File, impls []string) map[string]string {
+	out := make(map[string]string)
+	note := func(name string, doc *ast.CommentGroup) {
+		if doc == nil || out[name] != "" {
+			return
+		}
+		text := doc.Text()
+		i := strings.Index(text, "Deprecated:")
+		if i < 0 || i > 0 && text[i-1] != '\n' {
+			return
+		}
+		para, _, _ := strings.Cut(text[i:], "\n\n")
+		out[name] = strings.TrimSpace(para)
+	}
+	for _, f := range files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncDecl:
+				if n.Recv != nil && len(n.Recv.List) == 1 && slices.Contains(impls, receiverType(n.Recv.List[0].Type)) {
+					note(n.Name.Name, n.Doc)
+				}
+			case *ast.InterfaceType:
+				for _, m := range n.Methods.List {
+					for _, name := range m.Names {
+						note(name.Name, m.Doc)
+					}
+				}
+			}
+			return true
+		})
+	}
+	return out
+}
+
+// receiverType returns the name of a receiver's type.
+func receiverType(e ast.Expr) string {
+	if star, ok := e.(*ast.StarExpr); ok {
+		e = star.X
+	}
+	if id, ok := e.(*ast.Ident); ok {
+		return id.Name
+	}
+	return ""
 }
 
 // lookupInterface returns the named interface type name declares in pkg.

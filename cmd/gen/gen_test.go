@@ -25,6 +25,7 @@ func fakeConfig() config {
 		},
 		resultNames: maps.Clone(resultNames),
 		pipeMethods: pipeMethods,
+		impls:       []string{"cmdable"},
 	}
 }
 

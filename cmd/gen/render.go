@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"unicode"
@@ -64,6 +65,14 @@ func (g *generator) render(wrappers []*wrapper) []byte {
 	for _, w := range wrappers {
 		call := fmt.Sprintf("pl.%s(%s)", w.name, strings.Join(append([]string{"background"}, w.args...), ", "))
 		printf("// %s wraps [%s.%s.%[1]s].\n", w.name, pkg, w.iface)
+		if w.deprecated != "" {
+			printf("//\n")
+			// go-redis's doc links name its own identifiers: qualify them.
+			deprecated := docLink.ReplaceAllString(w.deprecated, "[${1}"+pkg+".${2}]")
+			for line := range strings.SplitSeq(deprecated, "\n") {
+				printf("// %s\n", line)
+			}
+		}
 		printf("func (p *Pipe) %s(%s) *Future[%s] {\n", w.name, joinParams(w.params), w.result)
 		printf("\tpl := p.lock()\n")
 		printf("\tdefer p.mu.Unlock()\n")
@@ -81,6 +90,10 @@ func (g *generator) render(wrappers []*wrapper) []byte {
 	}
 	return b.Bytes()
 }
+
+// docLink matches a doc link to an identifier of the wrapped package:
+// [Client.ConfigGet], and no link with spaces such as [CONFIG GET].
+var docLink = regexp.MustCompile(`\[(\*?)([A-Z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)\]`)
 
 // joinParams joins "name type" parameters, writing the type once for a
 // run of parameters of the same type: "start, stop int64".

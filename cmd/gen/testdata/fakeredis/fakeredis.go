@@ -183,3 +183,17 @@ type hashCmdable interface {
 	HGetAll(ctx context.Context, key string) *MapStringStringCmd
 	XAutoClaimJustID(ctx context.Context, a *XAutoClaimArgs) *XAutoClaimJustIDCmd
 }
+
+// cmdable implements the commands, as go-redis's does; the generator
+// copies the "Deprecated:" paragraphs of its methods.
+type cmdable func(ctx context.Context, cmd Cmder) error
+
+// Expire sets a timeout.
+//
+// Deprecated: Use [Cmdable.Ping] instead, as [the docs] say;
+// a second line.
+//
+// A paragraph after it is not copied.
+func (c cmdable) Expire(ctx context.Context, key string, expiration time.Duration) *IntCmd {
+	return nil
+}
