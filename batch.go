@@ -120,7 +120,7 @@ func (b *batch) failures(errs []*CommandError) []*CommandError {
 	}
 	for _, cmd := range b.pl.Cmds() {
 		if err := cmd.Err(); err != nil && !errors.Is(err, redis.Nil) {
-			errs = append(errs, &CommandError{Conn: b.to.label(), Cmd: cmd, Err: err, name: b.name(cmd)})
+			errs = append(errs, &CommandError{Conn: b.to.name, Label: b.to.label(), Cmd: cmd, Err: err, name: b.name(cmd)})
 		}
 	}
 	return errs

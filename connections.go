@@ -1,8 +1,8 @@
 package redpipe
 
 import (
-	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 
 	"github.com/redis/go-redis/v9"
@@ -19,7 +19,7 @@ var registry struct {
 // [Pipeline] with a nil parent uses unless told otherwise with [On].
 // It is ConnectNamed("", c).
 func Connect(c redis.UniversalClient) error {
-	return ConnectNamed("", c)
+	return connect("Connect", "", c)
 }
 
 // ConnectNamed registers c under name, for pipes made with [On](name).
@@ -32,8 +32,13 @@ func Connect(c redis.UniversalClient) error {
 // connections may be registered after the pipes that use them.
 // ConnectNamed may be called from several goroutines at once.
 func ConnectNamed(name string, c redis.UniversalClient) error {
-	if c == nil {
-		return errors.New("redpipe: ConnectNamed: nil client")
+	return connect("ConnectNamed", name, c)
+}
+
+// connect is ConnectNamed, for the function named fn.
+func connect(fn, name string, c redis.UniversalClient) error {
+	if isNil(c) {
+		return fmt.Errorf("redpipe: %s: nil client (%T)", fn, c)
 	}
 	registry.mu.Lock()
 	defer registry.mu.Unlock()
@@ -76,4 +81,13 @@ func connLabel(name string) string {
 		return "default connection"
 	}
 	return fmt.Sprintf("connection %q", name)
+}
+
+// isNil reports whether c is nil, or a nil pointer in an interface.
+func isNil(c redis.UniversalClient) bool {
+	if c == nil {
+		return true
+	}
+	v := reflect.ValueOf(c)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }

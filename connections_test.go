@@ -2,8 +2,11 @@ package redpipe_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -54,5 +57,52 @@ func TestConnectIsTheDefault(t *testing.T) {
 			require.NoError(t, f.Err())
 		}
 		assert.Equal(t, "2", c.Get(ctx, "n").Val())
+	})
+}
+
+func TestNilClientsAreRefused(t *testing.T) {
+	var typedNil *redis.Client
+	cases := []struct {
+		name    string
+		connect func() error
+		want    string
+	}{
+		{"Connect(nil)", func() error { return redpipe.Connect(nil) }, "redpipe: Connect: nil client"},
+		{"Connect(typed nil)", func() error { return redpipe.Connect(typedNil) }, "redpipe: Connect: nil client (*redis.Client)"},
+		{"ConnectNamed(typed nil)", func() error { return redpipe.ConnectNamed("x", typedNil) }, "redpipe: ConnectNamed: nil client (*redis.Client)"},
+	}
+	for _, tc := range cases {
+		err := tc.connect()
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%s = %v; want %q", tc.name, err, tc.want)
+		}
+	}
+	assert.PanicsWithValue(t, "redpipe: New with a nil client (*redis.Client)", func() { redpipe.New(typedNil) })
+}
+
+func TestCommandErrorNamesConnectionAndKeys(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		c, _ := newClient(t, b.start(t))
+		require.NoError(t, c.Set(ctx, "str", "text", 0).Err())
+		name := register(t, c)
+		root := redpipe.Pipeline(nil, redpipe.On(name))
+		root.Incr("str")
+		root.HSet("str", "field", strings.Repeat("v", 100), "f2", "v2")
+		err := root.Execute(ctx)
+		var execErr *redpipe.ExecError
+		require.ErrorAs(t, err, &execErr)
+		require.Len(t, execErr.Commands, 2)
+		first, second := execErr.Commands[0], execErr.Commands[1]
+		assert.Equal(t, name, first.Conn, "the name as registered, to branch on")
+		assert.Equal(t, fmt.Sprintf("connection %q", name), first.Label)
+		assert.True(t, strings.HasPrefix(first.Error(), fmt.Sprintf("redpipe: INCR str on connection %q: ", name)), first.Error())
+		assert.Contains(t, second.Error(), "HSET str field "+strings.Repeat("v", 32)+"... ...", "long arguments are cut, and so are many")
+
+		plain := redpipe.New(c)
+		plain.Incr("str")
+		var onNew *redpipe.ExecError
+		require.ErrorAs(t, plain.Execute(ctx), &onNew)
+		assert.Equal(t, "", onNew.Commands[0].Conn, "a client given to New has no registered name")
 	})
 }

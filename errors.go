@@ -36,11 +36,11 @@ func (e *ExecError) Error() string {
 	}
 	var conns []conn
 	for _, c := range e.Commands {
-		if i := len(conns) - 1; i >= 0 && conns[i].label == c.Conn {
+		if i := len(conns) - 1; i >= 0 && conns[i].label == c.Label {
 			conns[i].n++
 			continue
 		}
-		conns = append(conns, conn{label: c.Conn, n: 1, first: c})
+		conns = append(conns, conn{label: c.Label, n: 1, first: c})
 	}
 	var b strings.Builder
 	b.WriteString("redpipe: ")
@@ -70,16 +70,49 @@ func (e *ExecError) Unwrap() []error {
 // its future reports, with the command and the connection it was for. It
 // is read-only once Execute returns.
 type CommandError struct {
-	Conn string      // the connection, as named in messages
-	Cmd  redis.Cmder // the command that failed
-	Err  error       // the command's error, as its future reports it
+	// Conn is the name the connection was registered under, as given to
+	// [On]: "" for the default connection, and for a client given to [New]
+	// without On.
+	Conn  string
+	Label string      // the connection, as named in messages
+	Cmd   redis.Cmder // the command that failed
+	Err   error       // the command's error, as its future reports it
 
 	name string // the command's name, when Cmd has no args
 }
 
+// Error names the command with its first arguments, its keys for most
+// commands, each cut short when long.
 func (e *CommandError) Error() string {
-	return fmt.Sprintf("redpipe: %s on %s: %v", e.cmdName(), e.Conn, e.Err)
+	return fmt.Sprintf("redpipe: %s on %s: %v", e.command(), e.Label, e.Err)
 }
+
+// command names the command in messages with its first arguments.
+func (e *CommandError) command() string {
+	var b strings.Builder
+	b.WriteString(e.cmdName())
+	args := e.Cmd.Args()
+	skip := 1 + strings.Count(e.cmdName(), " ") // the name's words
+	for i, arg := range args[min(skip, len(args)):] {
+		if i == maxShownArgs {
+			b.WriteString(" ...")
+			break
+		}
+		s := fmt.Sprint(arg)
+		if len(s) > maxShownArg {
+			s = s[:maxShownArg] + "..."
+		}
+		b.WriteString(" " + s)
+	}
+	return b.String()
+}
+
+// maxShownArgs and maxShownArg bound what a CommandError shows of a
+// command's arguments.
+const (
+	maxShownArgs = 3
+	maxShownArg  = 32
+)
 
 // cmdName names the command in messages.
 func (e *CommandError) cmdName() string {

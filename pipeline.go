@@ -99,9 +99,10 @@ type Pipe struct {
 
 // New returns a root pipe that sends its commands to c: a *redis.Client,
 // *redis.ClusterClient, *redis.Ring or any other [redis.UniversalClient].
+// It panics if c is nil, or a nil pointer.
 func New(c redis.UniversalClient, opts ...Option) *Pipe {
-	if c == nil {
-		panic("redpipe: New with a nil client")
+	if isNil(c) {
+		panic(fmt.Sprintf("redpipe: New with a nil client (%T)", c))
 	}
 	o := collect(opts)
 	p := newPipe(nil, target{client: c, name: o.name, named: o.named}, o.tx)
