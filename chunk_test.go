@@ -61,3 +61,20 @@ func TestChunks(t *testing.T) {
 		}
 	})
 }
+
+// TestChunkSizeOnAChildIsIgnored gives ChunkSize to a child: the root's
+// chunks apply, as ChunkSize says.
+func TestChunkSizeOnAChildIsIgnored(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		c, trips := newClient(t, b.start(t))
+		root := redpipe.New(c)
+		child := redpipe.Pipeline(root, redpipe.ChunkSize(1))
+		for range 10 {
+			child.Incr("n")
+		}
+		require.NoError(t, child.Execute(ctx))
+		require.NoError(t, root.Execute(ctx))
+		assert.Equal(t, int64(1), trips.trips.Load(), "one round trip: the root's default chunks")
+	})
+}

@@ -44,7 +44,8 @@ func ChunkSize(n int) Option {
 // (see [ConnectNamed]; "" is the default connection). The name is looked up
 // when the root executes: an unknown name fails the commands queued for it
 // with [ErrNoConnection] then. The children of the pipe inherit the
-// connection. Given to [New], On only names the client in error messages.
+// connection. Given to [New], On names the client in error messages and
+// in [CommandError].Conn; the client is the one New was given.
 func On(name string) Option {
 	return func(o *options) { o.name, o.named = name, true }
 }
