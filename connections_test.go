@@ -106,3 +106,39 @@ func TestCommandErrorNamesConnectionAndKeys(t *testing.T) {
 		assert.Equal(t, "", onNew.Commands[0].Conn, "a client given to New has no registered name")
 	})
 }
+
+// TestRegistriesKeepConnectionsApart registers the same names in registries
+// of their own, from tests that run in parallel: each pipe, and each of its
+// children, looks its names up in its own registry.
+func TestRegistriesKeepConnectionsApart(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		for i := range 3 {
+			t.Run(fmt.Sprint("library", i), func(t *testing.T) {
+				t.Parallel()
+				ctx := context.Background()
+				main, _ := newClient(t, b.start(t))
+				other, _ := newClient(t, b.start(t))
+				var r redpipe.Registry // the zero value is ready to use
+				require.NoError(t, r.Connect(main))
+				require.NoError(t, r.ConnectNamed("other", other))
+				assert.ErrorIs(t, r.ConnectNamed("other", main), redpipe.ErrAlreadyConnected)
+
+				root := r.Pipeline()
+				a := root.Incr("n")
+				child := redpipe.Pipeline(root, redpipe.On("other"))
+				bb := child.IncrBy("n", int64(10+i))
+				require.NoError(t, child.Execute(ctx))
+				require.NoError(t, root.Execute(ctx))
+				assert.Equal(t, int64(1), a.Val())
+				assert.Equal(t, int64(10+i), bb.Val())
+				assert.Equal(t, fmt.Sprint(10+i), other.Get(ctx, "n").Val(), "On looked up in the root's registry")
+
+				r.Disconnect("other")
+				lone := r.Pipeline(redpipe.On("other"))
+				f := lone.Incr("n")
+				assert.ErrorIs(t, lone.Execute(ctx), redpipe.ErrNoConnection)
+				assert.ErrorIs(t, f.Err(), redpipe.ErrNoConnection)
+			})
+		}
+	})
+}

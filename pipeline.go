@@ -52,9 +52,10 @@ func On(name string) Option {
 
 // target is where a pipe's own commands go.
 type target struct {
-	client sender // set for a root made by New or by Watch
-	name   string // the registry name; with client, a label
-	named  bool   // name was given with On
+	client sender    // set for a root made by New or by Watch
+	name   string    // the registry name; with client, a label
+	named  bool      // name was given with On
+	reg    *Registry // where name is looked up; nil: DefaultRegistry
 }
 
 // sender is what a root sends through: a [redis.UniversalClient], or the
@@ -131,6 +132,9 @@ func Pipeline(parent *Pipe, opts ...Option) *Pipe {
 	switch {
 	case o.named:
 		to = target{name: o.name, named: true}
+		if parent != nil {
+			to.reg = parent.to.reg
+		}
 	case parent != nil:
 		to = parent.to
 	}

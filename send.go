@@ -84,7 +84,10 @@ func (t target) resolve() (sender, error) {
 	if t.client != nil {
 		return t.client, nil
 	}
-	return lookup(t.name)
+	if t.reg == nil {
+		return DefaultRegistry.lookup(t.name)
+	}
+	return t.reg.lookup(t.name)
 }
 
 // failures appends a CommandError for each failed command of q to errs,
