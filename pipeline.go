@@ -14,10 +14,11 @@ import (
 type Option func(*options)
 
 type options struct {
-	name  string
-	named bool
-	tx    bool
-	chunk int // 0: the default; -1: no chunks
+	name   string
+	named  bool
+	tx     bool
+	chunk  int // 0: the default; -1: no chunks
+	report func(BatchReport)
 }
 
 // DefaultChunkSize is how many commands a root sends per round trip unless
@@ -94,6 +95,7 @@ type Pipe struct {
 	to     target // immutable
 	tx     bool   // immutable; commands run in MULTI/EXEC (see Transaction)
 	chunk  int    // immutable; for a root: see chunkSize
+	report func(BatchReport) // immutable; for a root: see OnReport
 
 	mu sync.Mutex
 	q  queue // guarded by mu
@@ -108,7 +110,7 @@ func New(c redis.UniversalClient, opts ...Option) *Pipe {
 	}
 	o := collect(opts)
 	p := newPipe(nil, target{client: c, name: o.name, named: o.named}, o.tx)
-	p.chunk = o.chunk
+	p.chunk, p.report = o.chunk, o.report
 	return p
 }
 
@@ -139,7 +141,7 @@ func Pipeline(parent *Pipe, opts ...Option) *Pipe {
 		to = parent.to
 	}
 	p := newPipe(parent, to, o.tx || parent != nil && parent.tx)
-	p.chunk = o.chunk
+	p.chunk, p.report = o.chunk, o.report
 	return p
 }
 

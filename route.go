@@ -22,12 +22,22 @@ type route struct {
 	txs    [][]*batch // each a transaction, its batches in queue order
 
 	failed atomic.Bool // a command may have failed: look at each for failures
+	sent   atomic.Int64 // commands sent, for reports
+	trips  atomic.Int64 // pipelines sent, for reports
 	// answered counts the plain commands whose chunk has come back, so
 	// that a panic fails only those after them; written by the plain job.
 	answered int
 
 	mu   sync.Mutex
 	dead error // guarded by mu; the failure of a connection, once one failed
+}
+
+// first returns the first batch of r.
+func (r *route) first() *batch {
+	if len(r.plain) > 0 {
+		return r.plain[0]
+	}
+	return r.txs[0][0]
 }
 
 // addTx adds b to the transaction it belongs to.
@@ -240,6 +250,8 @@ func (r *route) exec(ctx context.Context, pl redis.Pipeliner) {
 		pl.Discard()
 		return
 	}
+	r.sent.Add(int64(pl.Len()))
+	r.trips.Add(1)
 	cmds, err := pl.Exec(ctx)
 	if err == nil {
 		return

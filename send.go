@@ -17,9 +17,10 @@ import (
 )
 
 // send sends the batches of q, one stage of a root's Execute, along one
-// route per client, all routes at once; chunk is the most commands per
-// round trip, 0 for no limit. Panics are caught by c.
-func (q *queue) send(ctx context.Context, chunk int, c *catcher) {
+// route per client, all routes at once, and returns the routes; chunk is
+// the most commands per round trip, 0 for no limit. Panics are caught by
+// c.
+func (q *queue) send(ctx context.Context, chunk int, c *catcher) []*route {
 	routes := q.routes(chunk)
 	switch len(routes) {
 	case 0:
@@ -32,6 +33,7 @@ func (q *queue) send(ctx context.Context, chunk int, c *catcher) {
 		}
 		wg.Wait()
 	}
+	return routes
 }
 
 // routes groups the batches of q by client, resolving the names of the

@@ -95,6 +95,7 @@ func stageErr(ctx context.Context, first bool) error {
 // stay queued on p for its next Execute.
 func (p *Pipe) run(ctx context.Context) error {
 	s := &stage{ctx: ctx, root: p}
+	rp := newReporter(p.report)
 	q := p.take()
 	if p.tx {
 		q.beginTx()
@@ -124,7 +125,7 @@ func (p *Pipe) run(ctx context.Context) error {
 				b.failAll(err) // the context ended between stages
 			}
 		} else {
-			q.send(ctx, p.chunkSize(), &s.c)
+			rp.stage(q.send(ctx, p.chunkSize(), &s.c))
 		}
 		steps := openAll(q.batches)
 		for {
@@ -148,9 +149,11 @@ func (p *Pipe) run(ctx context.Context) error {
 	for _, fn := range callbacks {
 		s.c.try("an OnExecute callback", fn)
 	}
-	s.c.repanic()
+	var err error
 	if len(errs) > 0 {
-		return &ExecError{Commands: errs}
+		err = &ExecError{Commands: errs}
 	}
-	return nil
+	rp.finish(p.report, err, &s.c)
+	s.c.repanic()
+	return err
 }
