@@ -91,10 +91,10 @@ func (t target) label() string {
 // root on the default connection, like Pipeline(nil). A Pipe must not be
 // copied after first use.
 type Pipe struct {
-	parent *Pipe  // nil for a root; immutable
-	to     target // immutable
-	tx     bool   // immutable; commands run in MULTI/EXEC (see Transaction)
-	chunk  int    // immutable; for a root: see chunkSize
+	parent *Pipe             // nil for a root; immutable
+	to     target            // immutable
+	tx     bool              // immutable; commands run in MULTI/EXEC (see Transaction)
+	chunk  int               // immutable; for a root: see chunkSize
 	report func(BatchReport) // immutable; for a root: see OnReport
 
 	mu sync.Mutex

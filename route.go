@@ -21,7 +21,7 @@ type route struct {
 	plain  []*batch   // in queue order
 	txs    [][]*batch // each a transaction, its batches in queue order
 
-	failed atomic.Bool // a command may have failed: look at each for failures
+	failed atomic.Bool  // a command may have failed: look at each for failures
 	sent   atomic.Int64 // commands sent, for reports
 	trips  atomic.Int64 // pipelines sent, for reports
 	// answered counts the plain commands whose chunk has come back, so
