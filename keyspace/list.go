@@ -121,6 +121,7 @@ func (l *List[V]) LRem(ctx context.Context, parent *redpipe.Pipe, k string, coun
 func (l *List[V]) RPopLPush(ctx context.Context, parent *redpipe.Pipe, src, dest string) *redpipe.Future[V] {
 	pipe := l.pipe(parent)
 	defer pipe.Execute(ctx)
+	//lint:ignore SA1019 the keyspace mirrors RedPipe's method, and the older command runs on every Redis
 	return redpipe.Then(pipe.RPopLPush(l.Key(src), l.Key(dest)), l.values.Decode)
 }
 

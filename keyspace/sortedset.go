@@ -157,6 +157,7 @@ func (z *SortedSet[M]) ZRange(ctx context.Context, parent *redpipe.Pipe, k strin
 func (z *SortedSet[M]) ZRevRange(ctx context.Context, parent *redpipe.Pipe, k string, start, stop int64) *redpipe.Future[[]M] {
 	pipe := z.pipe(parent)
 	defer pipe.Execute(ctx)
+	//lint:ignore SA1019 the keyspace mirrors RedPipe's method, and the older command runs on every Redis
 	return z.decode(pipe.ZRevRange(z.Key(k), start, stop))
 }
 
@@ -178,6 +179,7 @@ func (z *SortedSet[M]) ZRevRangeWithScores(ctx context.Context, parent *redpipe.
 func (z *SortedSet[M]) ZRangeByScore(ctx context.Context, parent *redpipe.Pipe, k string, opt *redis.ZRangeBy) *redpipe.Future[[]M] {
 	pipe := z.pipe(parent)
 	defer pipe.Execute(ctx)
+	//lint:ignore SA1019 the keyspace mirrors RedPipe's method, and the older command runs on every Redis
 	return z.decode(pipe.ZRangeByScore(z.Key(k), opt))
 }
 
@@ -185,6 +187,7 @@ func (z *SortedSet[M]) ZRangeByScore(ctx context.Context, parent *redpipe.Pipe, 
 func (z *SortedSet[M]) ZRevRangeByScore(ctx context.Context, parent *redpipe.Pipe, k string, opt *redis.ZRangeBy) *redpipe.Future[[]M] {
 	pipe := z.pipe(parent)
 	defer pipe.Execute(ctx)
+	//lint:ignore SA1019 the keyspace mirrors RedPipe's method, and the older command runs on every Redis
 	return z.decode(pipe.ZRevRangeByScore(z.Key(k), opt))
 }
 
@@ -192,6 +195,7 @@ func (z *SortedSet[M]) ZRevRangeByScore(ctx context.Context, parent *redpipe.Pip
 func (z *SortedSet[M]) ZRangeByLex(ctx context.Context, parent *redpipe.Pipe, k string, opt *redis.ZRangeBy) *redpipe.Future[[]M] {
 	pipe := z.pipe(parent)
 	defer pipe.Execute(ctx)
+	//lint:ignore SA1019 the keyspace mirrors RedPipe's method, and the older command runs on every Redis
 	return z.decode(pipe.ZRangeByLex(z.Key(k), opt))
 }
 
@@ -199,6 +203,7 @@ func (z *SortedSet[M]) ZRangeByLex(ctx context.Context, parent *redpipe.Pipe, k 
 func (z *SortedSet[M]) ZRevRangeByLex(ctx context.Context, parent *redpipe.Pipe, k string, opt *redis.ZRangeBy) *redpipe.Future[[]M] {
 	pipe := z.pipe(parent)
 	defer pipe.Execute(ctx)
+	//lint:ignore SA1019 the keyspace mirrors RedPipe's method, and the older command runs on every Redis
 	return z.decode(pipe.ZRevRangeByLex(z.Key(k), opt))
 }
 
