@@ -6,11 +6,11 @@ import "context"
 
 type Pipe struct{}
 
-func Pipeline(parent *Pipe) *Pipe                { return &Pipe{} }
-func New(c any) *Pipe                            { return &Pipe{} }
+func Pipeline(parent *Pipe) *Pipe                 { return &Pipe{} }
+func New(c any) *Pipe                             { return &Pipe{} }
 func (p *Pipe) Execute(ctx context.Context) error { return nil }
-func (p *Pipe) Reset()                           {}
-func (p *Pipe) Incr(key string) int              { return 0 }
+func (p *Pipe) Reset()                            {}
+func (p *Pipe) Incr(key string) int               { return 0 }
 
 func Chain(p *Pipe, f any, fn any) any { return nil }
 
