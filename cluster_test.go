@@ -61,6 +61,7 @@ func storeSlots(ctx context.Context, parent *redpipe.Pipe, keys []string) map[st
 }
 
 func TestClusterEverySlot(t *testing.T) {
+	t.Parallel() // waits on servers, dials and timeouts more than it computes
 	cluster := redistest.StartCluster(t)
 	cc := newClusterClient(t, cluster)
 	ctx := context.Background()
@@ -94,6 +95,7 @@ func TestClusterEverySlot(t *testing.T) {
 }
 
 func TestClusterCrossSlotFailsOnlyItsFuture(t *testing.T) {
+	t.Parallel() // waits on servers, dials and timeouts more than it computes
 	cluster := redistest.StartCluster(t)
 	cc := newClusterClient(t, cluster)
 	ctx := context.Background()
@@ -123,6 +125,7 @@ func TestClusterCrossSlotFailsOnlyItsFuture(t *testing.T) {
 }
 
 func TestClusterSlotMigration(t *testing.T) {
+	t.Parallel() // waits on servers, dials and timeouts more than it computes
 	cluster := redistest.StartCluster(t)
 	cc := newClusterClient(t, cluster)
 	ctx := context.Background()
@@ -179,6 +182,7 @@ func TestClusterSlotMigration(t *testing.T) {
 }
 
 func TestClusterNodeStopped(t *testing.T) {
+	t.Parallel() // waits on servers, dials and timeouts more than it computes
 	cluster := redistest.StartCluster(t)
 	cc := newClusterClient(t, cluster)
 	ctx := context.Background()

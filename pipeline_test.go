@@ -189,6 +189,7 @@ func TestFailedCommandFailsOnlyItsFuture(t *testing.T) {
 }
 
 func TestUnreachableConnection(t *testing.T) {
+	t.Parallel() // waits on servers, dials and timeouts more than it computes
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
 		good, _ := newClient(t, b.start(t))

@@ -21,6 +21,7 @@ import (
 // flight: the chunks after the one that failed fail at once, unsent,
 // instead of each paying go-redis's dial retries.
 func TestDeadConnectionFailsFast(t *testing.T) {
+	t.Parallel() // waits on servers, dials and timeouts more than it computes
 	ctx := context.Background()
 	server := redistest.StartServer(t)
 	c := redis.NewClient(&redis.Options{Addr: server.Addr}) // go-redis's default retries
@@ -65,6 +66,7 @@ func TestDeadConnectionFailsFast(t *testing.T) {
 // splits every chunk by node, so the commands of the live nodes succeed in
 // every chunk, and only the dead node's fail.
 func TestClusterDeadNodeKeepsChunksGoing(t *testing.T) {
+	t.Parallel() // waits on servers, dials and timeouts more than it computes
 	cluster := redistest.StartCluster(t)
 	cc := newClusterClient(t, cluster)
 	ctx := context.Background()

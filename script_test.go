@@ -119,6 +119,7 @@ func TestScriptInTransaction(t *testing.T) {
 }
 
 func TestScriptOnCluster(t *testing.T) {
+	t.Parallel() // waits on servers, dials and timeouts more than it computes
 	cluster := redistest.StartCluster(t)
 	cc := newClusterClient(t, cluster)
 	ctx := context.Background()

@@ -203,6 +203,7 @@ func TestChainOrderAndPendingSource(t *testing.T) {
 }
 
 func TestChainFailuresAcrossStages(t *testing.T) {
+	t.Parallel() // waits on servers, dials and timeouts more than it computes
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
 		c, _ := newClient(t, b.start(t))
@@ -408,6 +409,7 @@ func TestSettledAndAll(t *testing.T) {
 // in 100 and 1000 blocks on a real cluster: each level is one pipeline per
 // node, however many blocks.
 func TestClusterRoundTripsPerDependencyLevel(t *testing.T) {
+	t.Parallel() // waits on servers, dials and timeouts more than it computes
 	cluster := redistest.StartCluster(t)
 	cc := newClusterClient(t, cluster)
 	trips := new(tripCounter) // counts the pipelines go-redis sends to each node

@@ -135,6 +135,7 @@ func TestTransactionalChild(t *testing.T) {
 }
 
 func TestTransactionOnCluster(t *testing.T) {
+	t.Parallel() // waits on servers, dials and timeouts more than it computes
 	cluster := redistest.StartCluster(t)
 	cc := newClusterClient(t, cluster)
 	ctx := context.Background()
@@ -245,6 +246,7 @@ func TestWatchGivesUp(t *testing.T) {
 }
 
 func TestWatchOnCluster(t *testing.T) {
+	t.Parallel() // waits on servers, dials and timeouts more than it computes
 	cluster := redistest.StartCluster(t)
 	cc := newClusterClient(t, cluster)
 	ctx := context.Background()

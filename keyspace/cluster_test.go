@@ -42,6 +42,7 @@ func (p *pipelines) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pr
 // under one root on a real cluster: one pipeline per node, and the keys of
 // one id share a slot across keyspaces.
 func TestClusterAllKeyspaces(t *testing.T) {
+	t.Parallel() // waits on a cluster more than it computes
 	cluster := redistest.StartCluster(t)
 	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: cluster.Addrs(), MaxRetries: -1})
 	t.Cleanup(func() { _ = cc.Close() })
@@ -85,6 +86,7 @@ func TestClusterAllKeyspaces(t *testing.T) {
 // TestClusterStructs saves 1,000 records and loads 1,000 others under one
 // root on a real cluster: one pipeline per node.
 func TestClusterStructs(t *testing.T) {
+	t.Parallel() // waits on a cluster more than it computes
 	type record struct {
 		ID    string `redis:",key"`
 		Name  string `redis:"name,required"`

@@ -78,6 +78,7 @@ func TestScans(t *testing.T) {
 
 // TestAllOnCluster walks a keyspace over every master of a real cluster.
 func TestAllOnCluster(t *testing.T) {
+	t.Parallel() // waits on a cluster more than it computes
 	cluster := redistest.StartCluster(t)
 	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: cluster.Addrs(), MaxRetries: -1})
 	t.Cleanup(func() { _ = cc.Close() })
