@@ -131,6 +131,7 @@ func TestRequireServerMissing(t *testing.T) {
 		{ci: "", skip: true, msgContaining: "apt-get install -y redis-server"},
 		{ci: "false", skip: true, msgContaining: "apt-get install -y redis-server"},
 	}
+	before := skipped.Load()
 	for _, c := range cases {
 		t.Setenv("CI", c.ci)
 		f := &fakeTB{TB: t}
@@ -147,6 +148,13 @@ func TestRequireServerMissing(t *testing.T) {
 			t.Errorf("CI=%q: message %q does not contain %q", c.ci, f.msg, c.msgContaining)
 		}
 	}
+	if got := skipped.Load() - before; got != 2 {
+		t.Errorf("skips counted = %d; want 2", got)
+	}
+	if line := skipSummary(); !strings.Contains(line, "tests skipped: redis-server is not installed") {
+		t.Errorf("skipSummary() = %q", line)
+	}
+	skipped.Add(-2) // these skips were the test's own, not for want of a server
 }
 
 func TestLaunchPortTaken(t *testing.T) {
