@@ -74,8 +74,8 @@ func TestClusterDeadNodeKeepsChunksGoing(t *testing.T) {
 
 	keys := redistest.SlotKeys("dead:")
 	root := redpipe.New(cc, redpipe.ChunkSize(500))
-	futures := make([]*redpipe.Future[string], 0, 3000)
-	for i := 0; i < len(keys) && len(futures) < cap(futures); i += 5 {
+	futures := make([]*redpipe.Future[string], 0, 1500) // three chunks
+	for i := 0; i < len(keys) && len(futures) < cap(futures); i += 10 {
 		futures = append(futures, root.Set(keys[i], "v", 0))
 	}
 	err := root.Execute(ctx)
@@ -84,7 +84,7 @@ func TestClusterDeadNodeKeepsChunksGoing(t *testing.T) {
 	dead := cluster.Nodes[2]
 	failed := 0
 	for i, f := range futures {
-		key := keys[i*5]
+		key := keys[i*10]
 		if cluster.NodeForSlot(redistest.Slot(key)) == dead {
 			require.Error(t, f.Err(), key)
 			failed++
