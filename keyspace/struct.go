@@ -173,8 +173,8 @@ func (s *Struct[T]) encode(v T) (string, []any, error) {
 
 // Update changes fields of the record at key: each value of changes is
 // written with its field's codec, and a nil value removes its field. It
-// returns how many fields were new. The key field cannot be changed, nor a
-// required field removed.
+// returns how many fields were new; a nil pointer removes its field too.
+// The key field cannot be changed, nor a required field removed.
 func (s *Struct[T]) Update(ctx context.Context, parent *redpipe.Pipe, key string, changes map[string]any) *redpipe.Future[int64] {
 	args, removed, err := s.changes(changes)
 	if err != nil {
@@ -214,14 +214,14 @@ func (s *Struct[T]) changes(changes map[string]any) (args []any, removed []strin
 		if !ok {
 			return nil, nil, fmt.Errorf("%w: %q is not a field (the key field cannot be changed)", ErrRule, name)
 		}
-		if value == nil {
+		v := reflect.ValueOf(value)
+		if value == nil || v.Kind() == reflect.Pointer && v.IsNil() {
 			if f.required {
 				return nil, nil, fmt.Errorf("%w: required field %q cannot be removed", ErrRule, name)
 			}
 			removed = append(removed, name)
 			continue
 		}
-		v := reflect.ValueOf(value)
 		if f.optional && v.Kind() == reflect.Pointer {
 			v = v.Elem()
 		}

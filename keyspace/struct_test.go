@@ -93,7 +93,8 @@ func TestStructRules(t *testing.T) {
 		require.NoError(t, c.Persist(ctx, "U{1}").Err())
 
 		noName := users.Save(ctx, root, user{ID: "3"})
-		updated := users.Update(ctx, root, "1", map[string]any{"age": int64(37), "nick": nil, "admin": true})
+		var noNick *string
+		updated := users.Update(ctx, root, "1", map[string]any{"age": int64(37), "nick": noNick, "admin": true})
 		dropRequired := users.Update(ctx, root, "1", map[string]any{"name": nil})
 		changeKey := users.Update(ctx, root, "1", map[string]any{"ID": "9"})
 		wrongType := users.Update(ctx, root, "1", map[string]any{"age": "old"})
