@@ -210,9 +210,9 @@ func (s *Struct[T]) UpdateNX(ctx context.Context, parent *redpipe.Pipe, key stri
 // changes returns the HSET arguments and the removed fields of changes.
 func (s *Struct[T]) changes(changes map[string]any) (args []any, removed []string, err error) {
 	for name, value := range changes {
-		f, ok := s.rec.byName[name]
-		if !ok {
-			return nil, nil, fmt.Errorf("%w: %q is not a field (the key field cannot be changed)", ErrRule, name)
+		f, err := s.field(name)
+		if err != nil {
+			return nil, nil, err
 		}
 		v := reflect.ValueOf(value)
 		if value == nil || v.Kind() == reflect.Pointer && v.IsNil() {
@@ -242,10 +242,10 @@ func (s *Struct[T]) changes(changes map[string]any) (args []any, removed []strin
 // the key field can be removed.
 func (s *Struct[T]) Remove(ctx context.Context, parent *redpipe.Pipe, key string, fields ...string) *redpipe.Future[int64] {
 	for _, name := range fields {
-		f, ok := s.rec.byName[name]
+		f, err := s.field(name)
 		switch {
-		case !ok:
-			return failed[int64](fmt.Errorf("%w: %q is not a field (the key field cannot be removed)", ErrRule, name))
+		case err != nil:
+			return failed[int64](err)
 		case f.required:
 			return failed[int64](fmt.Errorf("%w: required field %q cannot be removed", ErrRule, name))
 		}
@@ -260,8 +260,8 @@ func (s *Struct[T]) Remove(ctx context.Context, parent *redpipe.Pipe, key string
 // Incr adds n to the integer field of the record at key and returns the
 // result.
 func (s *Struct[T]) Incr(ctx context.Context, parent *redpipe.Pipe, key, field string, n int64) *redpipe.Future[int64] {
-	if _, ok := s.rec.byName[field]; !ok {
-		return failed[int64](fmt.Errorf("%w: %q is not a field", ErrRule, field))
+	if _, err := s.field(field); err != nil {
+		return failed[int64](err)
 	}
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)
@@ -273,14 +273,25 @@ func (s *Struct[T]) Incr(ctx context.Context, parent *redpipe.Pipe, key, field s
 // IncrByFloat adds f to the number field of the record at key and returns
 // the result.
 func (s *Struct[T]) IncrByFloat(ctx context.Context, parent *redpipe.Pipe, key, field string, f float64) *redpipe.Future[float64] {
-	if _, ok := s.rec.byName[field]; !ok {
-		return failed[float64](fmt.Errorf("%w: %q is not a field", ErrRule, field))
+	if _, err := s.field(field); err != nil {
+		return failed[float64](err)
 	}
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)
 	r := pipe.HIncrByFloat(s.Key(key), field, f)
 	s.expire(pipe, key)
 	return r
+}
+
+// field returns the stored field name, or the rule error for a name that
+// is not one: the key field is not stored, so it can be neither changed
+// nor removed.
+func (s *Struct[T]) field(name string) (*field, error) {
+	f, ok := s.rec.byName[name]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q is not a stored field (the key field cannot be changed or removed)", ErrRule, name)
+	}
+	return f, nil
 }
 
 // Delete deletes the records of keys and returns how many existed.
