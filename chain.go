@@ -82,8 +82,15 @@ func Chain[T, U any](p *Pipe, f *Future[T], fn func(next *Pipe, v T, err error) 
 		}
 	}
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.auto != nil {
+		if p.auto.closed {
+			ch.discard(ErrClosed)
+			return g
+		}
+		p.auto.queued(p, 1)
+	}
 	p.q.chains = append(p.q.chains, ch)
-	p.mu.Unlock()
 	return g
 }
 

@@ -56,6 +56,11 @@
 // dependent commands cost one round trip per dependency level, however
 // many building blocks take part. [Settled] and [All] make futures for it.
 //
+// A root made with [AutoFlush] executes on its own, for many goroutines to
+// share: each queues its commands on it, directly or through a child, and
+// waits for its own futures with [Future.Wait]; the root flushes what the
+// goroutines queued together, and [Pipe.Close] flushes what is left.
+//
 // [Transaction] makes a pipe's commands one MULTI ... EXEC, also inside a
 // larger batch; [Watch] retries a read-modify-write transaction on watched
 // keys; a [Script] runs Lua by its SHA1 and loads itself where a server

@@ -19,6 +19,7 @@ type options struct {
 	tx     bool
 	chunk  int // 0: the default; -1: no chunks
 	report func(BatchReport)
+	auto   *flushPolicy // nil: no AutoFlush
 }
 
 // DefaultChunkSize is how many commands a root sends per round trip unless
@@ -87,7 +88,8 @@ func (t target) label() string {
 // time, and sends nothing.
 //
 // A Pipe may be used by several goroutines at once: they may queue
-// commands, make children and execute it concurrently. The zero value is a
+// commands, make children and execute it concurrently; a root made with
+// [AutoFlush] executes itself, for goroutines that share it. The zero value is a
 // root on the default connection, like Pipeline(nil). A Pipe must not be
 // copied after first use.
 type Pipe struct {
@@ -96,6 +98,7 @@ type Pipe struct {
 	tx     bool              // immutable; commands run in MULTI/EXEC (see Transaction)
 	chunk  int               // immutable; for a root: see chunkSize
 	report func(BatchReport) // immutable; for a root: see OnReport
+	auto   *flusher          // immutable; for a root made with AutoFlush
 
 	mu sync.Mutex
 	q  queue // guarded by mu
@@ -110,7 +113,7 @@ func New(c redis.UniversalClient, opts ...Option) *Pipe {
 	}
 	o := collect(opts)
 	p := newPipe(nil, target{client: c, name: o.name, named: o.named}, o.tx)
-	p.chunk, p.report = o.chunk, o.report
+	p.configure(o)
 	return p
 }
 
@@ -141,8 +144,23 @@ func Pipeline(parent *Pipe, opts ...Option) *Pipe {
 		to = parent.to
 	}
 	p := newPipe(parent, to, o.tx || parent != nil && parent.tx)
-	p.chunk, p.report = o.chunk, o.report
+	p.configure(o)
 	return p
+}
+
+// configure sets the options of p that [newPipe] does not.
+func (p *Pipe) configure(o options) {
+	p.chunk, p.report = o.chunk, o.report
+	if o.auto == nil {
+		return
+	}
+	switch {
+	case p.parent != nil:
+		panic("redpipe: AutoFlush given to a child: only a root executes")
+	case p.tx:
+		panic("redpipe: AutoFlush with Transaction: a flush would make other callers' commands one transaction")
+	}
+	p.auto = newFlusher(*o.auto)
 }
 
 func collect(opts []Option) options {
@@ -178,7 +196,10 @@ func newPipe(parent *Pipe, to target, tx bool) *Pipe {
 // If a Then function or a callback panics, or go-redis panics, Execute
 // first settles everything else and then panics with a [*PanicError].
 func (p *Pipe) Execute(ctx context.Context) error {
-	if p.parent == nil {
+	switch {
+	case p.auto != nil:
+		return p.auto.execute(ctx, p)
+	case p.parent == nil:
 		return p.run(ctx)
 	}
 	q := p.take()
@@ -208,8 +229,14 @@ func (p *Pipe) discard(err error) {
 // executes. Reset drops them.
 func (p *Pipe) OnExecute(fn func()) {
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.auto != nil {
+		if p.auto.closed {
+			return
+		}
+		p.auto.queued(p, 1)
+	}
 	p.q.callbacks = append(p.q.callbacks, fn)
-	p.mu.Unlock()
 }
 
 // Len returns the number of commands queued on p, including those its

@@ -26,6 +26,9 @@ type command[T any] interface {
 // The caller builds one command, passes it to enqueue, and unlocks p.mu.
 func (p *Pipe) lock() *redis.Pipeline {
 	p.mu.Lock()
+	if p.closed() {
+		return p.auto.scratch
+	}
 	if p.q.open == nil {
 		p.openBatch()
 	}
@@ -58,6 +61,14 @@ func enqueueChecked[T any, C command[T]](p *Pipe, name string, cmd C) *Future[T]
 // enqueueAs is enqueue for a future that reads the reply of cmd through
 // src; check says whether cmd's arguments need checking.
 func enqueueAs[T any](p *Pipe, name string, check bool, cmd redis.Cmder, src result[T]) *Future[T] {
+	if p.auto != nil {
+		if p.auto.closed { // cmd was built on the scratch store
+			p.auto.scratch.Discard()
+			cmd.SetErr(closedErr(name))
+			return &Future[T]{src: src, latch: opened}
+		}
+		p.auto.queued(p, 1)
+	}
 	b := p.q.open
 	b.add(cmd, name, check)
 	f := newFuture[T](b)
@@ -99,6 +110,16 @@ func (p *Pipe) absorb(child *queue, childTx bool) {
 		}
 	}
 	p.mu.Lock()
+	if p.auto != nil {
+		if p.auto.closed {
+			p.mu.Unlock()
+			s := new(stage)
+			child.discard(ErrClosed, s)
+			s.c.repanic()
+			return
+		}
+		p.auto.queued(p, child.len()+len(child.chains)+len(child.callbacks))
+	}
 	defer p.mu.Unlock()
 	p.q.batches = append(p.q.batches, child.batches...)
 	if len(child.batches) > 0 {

@@ -61,7 +61,9 @@ func runScript[T any](s *Script, p *Pipe, keys []string, args []any, as func(*re
 	pl := p.lock()
 	defer p.mu.Unlock()
 	cmd := pl.EvalSha(background, s.hash, keys, args...)
-	p.q.open.scripts = append(p.q.open.scripts, scriptCall{cmd, s})
+	if !p.closed() {
+		p.q.open.scripts = append(p.q.open.scripts, scriptCall{cmd, s})
+	}
 	return enqueueAs(p, "EVALSHA", true, cmd, as(cmd))
 }
 

@@ -94,9 +94,13 @@ func stageErr(ctx context.Context, first bool) error {
 // send, then the callbacks. Chains whose source has not settled by then
 // stay queued on p for its next Execute.
 func (p *Pipe) run(ctx context.Context) error {
+	return p.runQueue(ctx, p.take())
+}
+
+// runQueue is run on q, taken from p.
+func (p *Pipe) runQueue(ctx context.Context, q queue) error {
 	s := &stage{ctx: ctx, root: p}
 	rp := newReporter(p.report)
-	q := p.take()
 	if p.tx {
 		q.beginTx()
 	}
@@ -143,8 +147,15 @@ func (p *Pipe) run(ctx context.Context) error {
 	}
 	if len(waiting) > 0 {
 		p.mu.Lock()
-		p.q.chains = append(waiting, p.q.chains...)
-		p.mu.Unlock()
+		if p.auto != nil && p.auto.finished {
+			p.mu.Unlock()
+			for _, ch := range waiting {
+				s.runSteps(ch.discard(ErrClosed))
+			}
+		} else {
+			p.q.chains = append(waiting, p.q.chains...)
+			p.mu.Unlock()
+		}
 	}
 	for _, fn := range callbacks {
 		s.c.try("an OnExecute callback", fn)

@@ -35,7 +35,7 @@ var resultNames = map[string][]string{
 
 // pipeMethods are the hand-written methods of Pipe. A command of the same
 // name would clash with one of them, so it must be in the skip table.
-var pipeMethods = []string{"Do", "Execute", "Len", "OnExecute", "Reset"}
+var pipeMethods = []string{"Close", "Do", "Execute", "Len", "OnExecute", "Reset"}
 
 // bodyNames are the identifiers of the package that every wrapper's body
 // uses besides its parameters; parameters of these names are renamed.

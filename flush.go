@@ -1,0 +1,230 @@
+package redpipe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// ErrClosed settles the futures of commands queued on a root made with
+// [AutoFlush] after its [Pipe.Close], and of the chains still waiting when
+// it closed.
+var ErrClosed = errors.New("redpipe: pipe closed")
+
+// AutoFlush makes a root that executes on its own, for many goroutines to
+// share: it flushes (executes what it holds) once it holds n commands, or
+// once d has passed since the first command queued after the last flush,
+// whichever comes first, with at most k flushes in flight at once, each
+// on its own connection of the client's pool. While k flushes are in
+// flight, commands gather, and the next flush takes all of them.
+//
+// n <= 0 flushes on time only; d <= 0 flushes as soon as fewer than k
+// flushes are in flight, so that the commands queued during a round trip
+// go out together in the next one: AutoFlush(0, 0, 4) batches like
+// go-redis's AutoPipeliner. k <= 0 means 1.
+//
+// Any goroutine may queue on such a root, directly or through children
+// (building blocks take it as their parent unchanged), and wait for its
+// futures with [Future.Wait]. A child's Execute hands its commands to the
+// root at once, so a request's commands go out in the same flush. Stages
+// ([Chain]) and callbacks run in the flush that settles what they wait
+// on, as in any root's Execute. A flush runs with a context of its own,
+// which is never done: go-redis's timeouts bound it. The failures of a
+// flush are on their futures and in its [BatchReport] (see [OnReport]);
+// a panic in a Then or Chain function or a callback fails what that
+// function was to settle and is raised again by Close.
+//
+// [Pipe.Execute] on the root flushes at once, in the caller's goroutine,
+// once fewer than k flushes are in flight. [Pipe.Close] flushes what is
+// left and waits for every flush; the root must be closed.
+//
+// AutoFlush is for roots: given to a child, or together with
+// [Transaction], the function that makes the pipe panics.
+func AutoFlush(n int, d time.Duration, k int) Option {
+	return func(o *options) { o.auto = &flushPolicy{n: n, d: d, k: max(k, 1)} }
+}
+
+// flushPolicy is when a root made with AutoFlush flushes.
+type flushPolicy struct {
+	n int           // commands that start a flush; <= 0: none
+	d time.Duration // the most a command waits for a flush to start
+	k int           // the most flushes in flight
+}
+
+// flusher is what a root made with AutoFlush keeps to flush itself. A
+// flush is a goroutine that waits for a slot, takes the root's queue and
+// executes it.
+type flusher struct {
+	flushPolicy               // immutable
+	slots       chan struct{} // one token per flush in flight
+	flushes     sync.WaitGroup
+
+	// Guarded by the root's mu.
+	held     int         // commands, chains and callbacks queued since the last take
+	pending  bool        // a flush has started and has not taken the queue yet
+	timer    *time.Timer // the flush d after the first held command; nil: none armed
+	armed    uint64      // how many times a timer was armed
+	closed   bool        // Close has begun: nothing more is queued
+	finished bool        // Close has waited for the flushes: chains left waiting fail
+
+	// scratch is the store the commands queued after Close are built on,
+	// and dropped from at once; guarded by the root's mu.
+	scratch *redis.Pipeline
+
+	c catcher // the panics of flushes in their own goroutines, for Close
+}
+
+func newFlusher(pol flushPolicy) *flusher {
+	return &flusher{flushPolicy: pol, slots: make(chan struct{}, pol.k), scratch: newStore()}
+}
+
+// queued notes that n commands (or chains, or callbacks) joined p's queue,
+// and starts a flush if it is due. p.mu is held.
+func (f *flusher) queued(p *Pipe, n int) {
+	f.held += n
+	switch {
+	case f.pending || f.closed:
+	case f.d <= 0 || f.n > 0 && f.held >= f.n:
+		f.start(p)
+	case f.timer == nil:
+		f.armed++
+		armed := f.armed
+		f.timer = time.AfterFunc(f.d, func() { f.expire(p, armed) })
+	}
+}
+
+// expire starts the flush that the timer armed for the armed-th time was
+// for, unless a flush took the queue since.
+func (f *flusher) expire(p *Pipe, armed uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if f.armed == armed && f.timer != nil && !f.pending && !f.closed {
+		f.start(p)
+	}
+}
+
+// start starts a flush in a goroutine of its own. p.mu is held.
+func (f *flusher) start(p *Pipe) {
+	f.pending = true
+	f.flushes.Add(1)
+	go func() {
+		defer f.flushes.Done()
+		f.slots <- struct{}{}
+		q := f.take(p)
+		f.c.try("a flush", func() { _ = p.runQueue(context.Background(), q) })
+		<-f.slots
+		f.again(p)
+	}()
+}
+
+// take empties p's queue for a flush and disarms the timer.
+func (f *flusher) take(p *Pipe) queue {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	q := p.q
+	p.q = queue{}
+	f.held, f.pending = 0, false
+	if f.timer != nil {
+		f.timer.Stop()
+		f.timer = nil
+	}
+	return q
+}
+
+// again starts a flush after one has finished if p holds a chain whose
+// future that flush, or another, has settled meanwhile: nothing else
+// would run it.
+func (f *flusher) again(p *Pipe) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if f.pending || f.closed {
+		return
+	}
+	for _, ch := range p.q.chains {
+		if ch.src != nil && ch.src.isOpen() {
+			f.start(p)
+			return
+		}
+	}
+}
+
+// execute is Execute on a root made with AutoFlush: a flush in the
+// caller's goroutine, once a slot is free.
+func (f *flusher) execute(ctx context.Context, p *Pipe) error {
+	select {
+	case f.slots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err() // what p holds goes out with the next flush
+	}
+	defer f.again(p)
+	defer func() { <-f.slots }()
+	return p.runQueue(ctx, f.take(p))
+}
+
+// Close flushes what p holds with ctx, waits for every flush in flight to
+// finish, runs the chains whose futures those flushes settled, and
+// settles with [ErrClosed] the chains still waiting. From the start of
+// Close, commands queued on p fail at once with ErrClosed, and callbacks
+// registered on p, or handed to it by a child, are dropped, as Reset
+// drops them.
+//
+// Close returns the error of its flushes (see [Pipe.Execute]), or ctx's
+// error if ctx is done first: what p still held then fails with an error
+// matching both ErrClosed and ctx's error, and the flushes in flight
+// settle their own futures, bounded by go-redis's timeouts. If a
+// function that a flush ran panicked, Close panics with the first such
+// [*PanicError] once everything has settled. A second Close waits for
+// the flushes in flight and returns nil. Close panics if p was not made
+// with AutoFlush.
+func (p *Pipe) Close(ctx context.Context) error {
+	f := p.auto
+	if f == nil {
+		panic("redpipe: Close on a pipe not made with AutoFlush")
+	}
+	p.mu.Lock()
+	first := !f.closed
+	f.closed = true
+	p.mu.Unlock()
+	var errs []error
+	flush := func() {
+		f.c.try("a flush", func() { errs = append(errs, f.execute(ctx, p)) })
+	}
+	if first {
+		flush()
+	}
+	done := make(chan struct{})
+	go func() {
+		f.flushes.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		if first {
+			flush() // the chains that the flushes in flight settled the futures of
+		}
+	case <-ctx.Done():
+	}
+	p.mu.Lock()
+	f.finished = true
+	p.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		p.discard(fmt.Errorf("%w: %w", ErrClosed, err))
+	} else {
+		p.discard(ErrClosed)
+	}
+	f.c.repanic()
+	return errors.Join(errs...)
+}
+
+// closed reports whether p is a root made with AutoFlush that Close has
+// begun to close. p.mu is held.
+func (p *Pipe) closed() bool { return p.auto != nil && p.auto.closed }
+
+// closedErr returns the error of a command named name queued after Close.
+func closedErr(name string) error {
+	return fmt.Errorf("%w: %s was not queued", ErrClosed, name)
+}

@@ -1,0 +1,440 @@
+package redpipe_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-redpipe/redpipe"
+	"github.com/go-redpipe/redpipe/internal/redistest"
+)
+
+// waitCtx returns a context that ends the test's waits after a generous
+// time, so that a future that never settles fails the test instead of
+// hanging it.
+func waitCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// TestAutoFlushManyGoroutines has 1,000 goroutines queue 100 INCRs each on
+// one shared root, half of them one command at a time, waiting for each,
+// and half through a child per ten commands, as building blocks do: the
+// INCR replies are exactly 1 to 100,000.
+func TestAutoFlushManyGoroutines(t *testing.T) {
+	const goroutines, each = 1000, 100
+	policies := []struct {
+		name    string
+		n       int
+		d       time.Duration
+		inFight int
+	}{
+		{"as soon as a slot is free", 0, 0, 4},
+		{"by count or time", 64, time.Millisecond, 2},
+	}
+	eachBackend(t, func(t *testing.T, b backend) {
+		for _, pol := range policies {
+			t.Run(pol.name, func(t *testing.T) {
+				ctx := waitCtx(t)
+				client, trips := newClient(t, b.start(t))
+				shared := redpipe.New(client, redpipe.AutoFlush(pol.n, pol.d, pol.inFight))
+				replies := make([][]int64, goroutines)
+				var wg sync.WaitGroup
+				for g := range goroutines {
+					wg.Go(func() {
+						if g%2 == 0 {
+							for range each {
+								n, err := shared.Incr("counter").Wait(ctx)
+								if !assert.NoError(t, err) {
+									return
+								}
+								replies[g] = append(replies[g], n)
+							}
+							return
+						}
+						for range each / 10 {
+							pipe := redpipe.Pipeline(shared)
+							fs := make([]*redpipe.Future[int64], 10)
+							for i := range fs {
+								fs[i] = pipe.Incr("counter")
+							}
+							assert.NoError(t, pipe.Execute(ctx))
+							for _, f := range fs {
+								n, err := f.Wait(ctx)
+								if !assert.NoError(t, err) {
+									return
+								}
+								replies[g] = append(replies[g], n)
+							}
+						}
+					})
+				}
+				wg.Wait()
+				require.NoError(t, shared.Close(ctx))
+
+				all := slices.Concat(replies...)
+				slices.Sort(all)
+				require.Len(t, all, goroutines*each)
+				for i, n := range all {
+					if n != int64(i+1) {
+						t.Fatalf("the %d-th smallest INCR reply is %d", i+1, n)
+					}
+				}
+				assert.EqualValues(t, goroutines*each, trips.cmds.Load())
+				assert.Less(t, trips.trips.Load(), int64(goroutines*each/2), "flushes carry many commands each")
+			})
+		}
+	})
+}
+
+// TestAutoFlushByCount flushes on the n-th command and not before.
+func TestAutoFlushByCount(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := waitCtx(t)
+		client, trips := newClient(t, b.start(t))
+		shared := redpipe.New(client, redpipe.AutoFlush(10, time.Hour, 1))
+		fs := make([]*redpipe.Future[int64], 10)
+		for i := range 9 {
+			fs[i] = shared.Incr(fmt.Sprint("k", i))
+		}
+		assert.Equal(t, 9, shared.Len())
+		assert.Zero(t, trips.trips.Load(), "nine commands do not start a flush")
+		fs[9] = shared.Incr("k9")
+		for _, f := range fs {
+			n, err := f.Wait(ctx)
+			require.NoError(t, err)
+			assert.EqualValues(t, 1, n)
+		}
+		assert.EqualValues(t, 1, trips.trips.Load())
+		require.NoError(t, shared.Close(ctx))
+	})
+}
+
+// TestAutoFlushByTime flushes a lone command once d has passed.
+func TestAutoFlushByTime(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := waitCtx(t)
+		client, trips := newClient(t, b.start(t))
+		const d = 20 * time.Millisecond
+		shared := redpipe.New(client, redpipe.AutoFlush(1000, d, 1))
+		start := time.Now()
+		f := shared.Set("k", "v", 0)
+		v, err := f.Wait(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, "OK", v)
+		assert.GreaterOrEqual(t, time.Since(start), d, "the flush waits for d")
+		assert.EqualValues(t, 1, trips.trips.Load())
+		require.NoError(t, shared.Close(ctx))
+	})
+}
+
+// TestAutoFlushInFlight keeps at most k flushes in flight: the commands
+// queued meanwhile wait, and go out together.
+func TestAutoFlushInFlight(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := waitCtx(t)
+		client, trips := newClient(t, b.start(t))
+		var inFlight, most atomic.Int64
+		client.AddHook(inFlightHook{&inFlight, &most, 20 * time.Millisecond})
+		shared := redpipe.New(client, redpipe.AutoFlush(0, 0, 2))
+		const goroutines = 50
+		var wg sync.WaitGroup
+		for g := range goroutines {
+			wg.Go(func() {
+				_, err := shared.Set(fmt.Sprint("k", g), g, 0).Wait(ctx)
+				assert.NoError(t, err)
+			})
+		}
+		wg.Wait()
+		require.NoError(t, shared.Close(ctx))
+		assert.LessOrEqual(t, most.Load(), int64(2))
+		assert.Less(t, trips.trips.Load(), int64(goroutines), "commands gathered while two flushes were in flight")
+		assert.EqualValues(t, goroutines, trips.cmds.Load())
+	})
+}
+
+// inFlightHook counts the pipelines a client has in flight, keeps the most
+// it saw, and holds each pipeline for a while before sending it. The
+// pipelines that set up a new connection are not counted.
+type inFlightHook struct {
+	now, most *atomic.Int64
+	hold      time.Duration
+}
+
+func (h inFlightHook) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (h inFlightHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+
+func (h inFlightHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if !slices.ContainsFunc(cmds, func(c redis.Cmder) bool { return !isHandshake(c) }) {
+			return next(ctx, cmds) // a new connection's setup, inside a pipeline's send
+		}
+		n := h.now.Add(1)
+		defer h.now.Add(-1)
+		for m := h.most.Load(); n > m && !h.most.CompareAndSwap(m, n); m = h.most.Load() {
+		}
+		time.Sleep(h.hold)
+		return next(ctx, cmds)
+	}
+}
+
+// TestAutoFlushClose closes a shared root while flushes are in flight and
+// commands wait for a slot: when Close returns every future has settled,
+// with its reply; what is queued afterwards fails at once.
+func TestAutoFlushClose(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := waitCtx(t)
+		client, _ := newClient(t, b.start(t))
+		var inFlight, most atomic.Int64
+		client.AddHook(inFlightHook{&inFlight, &most, 50 * time.Millisecond})
+		shared := redpipe.New(client, redpipe.AutoFlush(0, 0, 1))
+		var mu sync.Mutex
+		var fs []*redpipe.Future[int64]
+		var wg sync.WaitGroup
+		for range 20 {
+			wg.Go(func() {
+				for range 5 {
+					f := shared.Incr("counter")
+					mu.Lock()
+					fs = append(fs, f)
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		for inFlight.Load() == 0 { // a flush is in flight, the rest waits for its slot
+			time.Sleep(time.Millisecond)
+		}
+		require.NoError(t, shared.Close(ctx))
+		var got []int64
+		for _, f := range fs {
+			require.True(t, f.Ready(), "settled when Close returned")
+			n, err := f.Result()
+			require.NoError(t, err)
+			got = append(got, n)
+		}
+		slices.Sort(got)
+		for i, n := range got {
+			require.EqualValues(t, i+1, n)
+		}
+
+		late := shared.Incr("counter")
+		require.True(t, late.Ready())
+		assert.ErrorIs(t, late.Err(), redpipe.ErrClosed)
+		assert.ErrorContains(t, late.Err(), "INCR")
+
+		child := redpipe.Pipeline(shared)
+		viaChild := child.Get("counter")
+		ran := false
+		child.OnExecute(func() { ran = true })
+		require.NoError(t, child.Execute(ctx))
+		require.True(t, viaChild.Ready())
+		assert.ErrorIs(t, viaChild.Err(), redpipe.ErrClosed)
+		assert.False(t, ran, "a closed root drops callbacks")
+
+		chained := redpipe.Chain(shared, redpipe.Settled(1, nil), func(next *redpipe.Pipe, v int, err error) *redpipe.Future[string] {
+			return next.Get("counter")
+		})
+		require.True(t, chained.Ready())
+		assert.ErrorIs(t, chained.Err(), redpipe.ErrClosed)
+
+		assert.NoError(t, shared.Close(ctx), "a second Close")
+		n, err := client.Get(ctx, "counter").Int64()
+		require.NoError(t, err)
+		assert.EqualValues(t, 100, n, "nothing queued after Close was sent")
+	})
+}
+
+// TestAutoFlushCloseContextDone closes a shared root whose only slot stays
+// taken past Close's deadline: Close returns the context's error, and
+// what it could not flush fails with an error matching ErrClosed and the
+// context's error; the flush in flight still settles its own futures.
+func TestAutoFlushCloseContextDone(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		client, _ := newClient(t, b.start(t))
+		var inFlight, most atomic.Int64
+		client.AddHook(inFlightHook{&inFlight, &most, 300 * time.Millisecond})
+		shared := redpipe.New(client, redpipe.AutoFlush(0, 0, 1))
+		first := shared.Incr("counter")
+		for inFlight.Load() == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		second := shared.Incr("counter") // waits for the slot
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		err := shared.Close(ctx)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		n, err := first.Wait(waitCtx(t))
+		require.NoError(t, err)
+		assert.EqualValues(t, 1, n)
+		_, err = second.Wait(waitCtx(t))
+		if err != nil { // unless the flush waiting for the slot took it first
+			assert.ErrorIs(t, err, redpipe.ErrClosed)
+			assert.ErrorIs(t, err, context.DeadlineExceeded)
+		}
+	})
+}
+
+// TestAutoFlushFailedFlush kills the server between two flushes: the
+// flush that fails fails only the futures it carried.
+func TestAutoFlushFailedFlush(t *testing.T) {
+	servers := []struct {
+		name  string
+		start func(t *testing.T) (addr string, kill func())
+	}{
+		{"miniredis", func(t *testing.T) (string, func()) {
+			m := miniredis.RunT(t)
+			return m.Addr(), m.Close
+		}},
+		{"redis-server", func(t *testing.T) (string, func()) {
+			s := redistest.StartServer(t)
+			return s.Addr, s.Stop
+		}},
+	}
+	for _, srv := range servers {
+		t.Run(srv.name, func(t *testing.T) {
+			ctx := waitCtx(t)
+			addr, kill := srv.start(t)
+			client, _ := newClient(t, addr)
+			shared := redpipe.New(client, redpipe.AutoFlush(0, 0, 2))
+			var before []*redpipe.Future[int64]
+			for i := range 10 {
+				before = append(before, shared.Incr(fmt.Sprint("k", i)))
+			}
+			for _, f := range before {
+				_, err := f.Wait(ctx)
+				require.NoError(t, err)
+			}
+			kill()
+			var after []*redpipe.Future[int64]
+			for i := range 10 {
+				after = append(after, shared.Incr(fmt.Sprint("k", i)))
+			}
+			for _, f := range after {
+				_, err := f.Wait(ctx)
+				require.Error(t, err)
+				assert.NotErrorIs(t, err, redpipe.ErrNotReady)
+			}
+			for _, f := range before {
+				n, err := f.Result()
+				require.NoError(t, err, "a later flush does not touch what an earlier one settled")
+				assert.EqualValues(t, 1, n)
+			}
+			assert.NoError(t, shared.Close(ctx))
+		})
+	}
+}
+
+// TestAutoFlushStagesAndCallbacks chains on a shared root from many
+// goroutines: each lookup's dependent GET goes out in a later stage of
+// the flush that settled its first GET, and callbacks run after their
+// futures settled.
+func TestAutoFlushStagesAndCallbacks(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := waitCtx(t)
+		client, _ := newClient(t, b.start(t))
+		for i := range 50 {
+			require.NoError(t, client.Set(ctx, fmt.Sprint("ptr:", i), fmt.Sprint("val:", i), 0).Err())
+			require.NoError(t, client.Set(ctx, fmt.Sprint("val:", i), fmt.Sprint("value ", i), 0).Err())
+		}
+		shared := redpipe.New(client, redpipe.AutoFlush(0, 0, 2))
+		var wg sync.WaitGroup
+		for i := range 50 {
+			wg.Go(func() {
+				pipe := redpipe.Pipeline(shared)
+				ptr := pipe.Get(fmt.Sprint("ptr:", i))
+				val := redpipe.Chain(pipe, ptr, func(next *redpipe.Pipe, key string, err error) *redpipe.Future[string] {
+					if err != nil {
+						return redpipe.Settled("", err)
+					}
+					return next.Get(key)
+				})
+				upper := redpipe.Then(val, func(v string) (int, error) { return len(v), nil })
+				var seen string
+				called := make(chan struct{})
+				pipe.OnExecute(func() {
+					seen = ptr.Val()
+					close(called)
+				})
+				assert.NoError(t, pipe.Execute(ctx))
+				v, err := val.Wait(ctx)
+				assert.NoError(t, err)
+				assert.Equal(t, fmt.Sprint("value ", i), v)
+				n, err := upper.Wait(ctx)
+				assert.NoError(t, err)
+				assert.Equal(t, len(v), n)
+				select {
+				case <-called:
+					assert.Equal(t, fmt.Sprint("val:", i), seen)
+				case <-ctx.Done():
+					t.Error("the callback did not run")
+				}
+			})
+		}
+		wg.Wait()
+		require.NoError(t, shared.Close(ctx))
+	})
+}
+
+// TestAutoFlushPanic panics in a Then function run by a background flush:
+// its future fails with the panic, the others settle, and Close panics.
+func TestAutoFlushPanic(t *testing.T) {
+	ctx := waitCtx(t)
+	client, _ := newClient(t, miniredis.RunT(t).Addr())
+	shared := redpipe.New(client, redpipe.AutoFlush(0, 0, 1))
+	pipe := redpipe.Pipeline(shared)
+	a := pipe.Incr("a")
+	bad := redpipe.Then(a, func(int64) (int, error) { panic("boom") })
+	b := pipe.Incr("b")
+	require.NoError(t, pipe.Execute(ctx))
+	_, err := bad.Wait(ctx)
+	var pe *redpipe.PanicError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, "boom", pe.Value)
+	n, err := b.Wait(ctx)
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, n)
+	defer func() {
+		panicError(t, recover(), "boom")
+	}()
+	_ = shared.Close(ctx)
+	t.Fatal("Close did not panic")
+}
+
+// TestAutoFlushExecute flushes at once in the caller's goroutine.
+func TestAutoFlushExecute(t *testing.T) {
+	ctx := waitCtx(t)
+	client, trips := newClient(t, miniredis.RunT(t).Addr())
+	shared := redpipe.New(client, redpipe.AutoFlush(100, time.Hour, 1))
+	f := shared.Incr("k")
+	require.NoError(t, shared.Execute(ctx))
+	require.True(t, f.Ready())
+	assert.EqualValues(t, 1, f.Val())
+	assert.EqualValues(t, 1, trips.trips.Load())
+	require.NoError(t, shared.Close(ctx))
+}
+
+// TestAutoFlushMisuse panics where AutoFlush cannot apply.
+func TestAutoFlushMisuse(t *testing.T) {
+	client, _ := newClient(t, miniredis.RunT(t).Addr())
+	root := redpipe.New(client)
+	assert.PanicsWithValue(t, "redpipe: AutoFlush given to a child: only a root executes", func() {
+		redpipe.Pipeline(root, redpipe.AutoFlush(0, 0, 1))
+	})
+	assert.Panics(t, func() { redpipe.New(client, redpipe.AutoFlush(0, 0, 1), redpipe.Transaction()) })
+	assert.PanicsWithValue(t, "redpipe: Close on a pipe not made with AutoFlush", func() {
+		_ = root.Close(context.Background())
+	})
+	require.False(t, errors.Is(redpipe.ErrClosed, redpipe.ErrNotReady))
+}
