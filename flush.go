@@ -114,8 +114,9 @@ func (f *flusher) start(p *Pipe) {
 	go func() {
 		defer f.flushes.Done()
 		f.slots <- struct{}{}
-		q := f.take(p)
-		f.c.try("a flush", func() { _ = p.runQueue(context.Background(), q) })
+		if q := f.take(p); !q.empty() { // another flush may have taken it all
+			f.c.try("a flush", func() { _ = p.runQueue(context.Background(), q) })
+		}
 		<-f.slots
 		f.again(p)
 	}()

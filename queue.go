@@ -94,7 +94,7 @@ var txs atomic.Uint64
 // When the child begins a transaction (it is transactional and p is not),
 // its batches become one transaction, kept apart from p's other commands.
 func (p *Pipe) absorb(child *queue, childTx bool) {
-	if len(child.batches) == 0 && len(child.chains) == 0 && len(child.callbacks) == 0 {
+	if child.empty() {
 		return
 	}
 	var tx uint64
@@ -127,6 +127,11 @@ func (p *Pipe) absorb(child *queue, childTx bool) {
 	}
 	p.q.chains = append(p.q.chains, child.chains...)
 	p.q.callbacks = append(p.q.callbacks, child.callbacks...)
+}
+
+// empty reports whether q holds nothing: no batch, chain or callback.
+func (q *queue) empty() bool {
+	return len(q.batches) == 0 && len(q.chains) == 0 && len(q.callbacks) == 0
 }
 
 // len returns the number of commands in q.
