@@ -55,17 +55,20 @@ type flushPolicy struct {
 	k int           // the most flushes in flight
 }
 
-// flusher is what a root made with AutoFlush keeps to flush itself. A
-// flush is a goroutine that waits for a slot, takes the root's queue and
-// executes it.
+// flusher is what a root made with AutoFlush keeps to flush itself. Its
+// flushing goroutines, at most k, each take a slot, take the root's queue
+// and execute it, and go on while a flush is due: a goroutine that stays
+// keeps the stack that go-redis's pipeline code grew, where one per flush
+// would grow it again (BenchmarkPeers at 1024 goroutines: 5% of the CPU).
 type flusher struct {
 	flushPolicy               // immutable
 	slots       chan struct{} // one token per flush in flight
-	flushes     sync.WaitGroup
+	flushers    sync.WaitGroup
 
 	// Guarded by the root's mu.
 	held     int         // commands, chains and callbacks queued since the last take
-	pending  bool        // a flush has started and has not taken the queue yet
+	due      bool        // a flush is due and has not taken the queue yet
+	running  int         // flushing goroutines
 	timer    *time.Timer // the flush d after the first held command; nil: none armed
 	armed    uint64      // how many times a timer was armed
 	closed   bool        // Close has begun: nothing more is queued
@@ -87,9 +90,9 @@ func newFlusher(pol flushPolicy) *flusher {
 func (f *flusher) queued(p *Pipe, n int) {
 	f.held += n
 	switch {
-	case f.pending || f.closed:
+	case f.due || f.closed:
 	case f.d <= 0 || f.n > 0 && f.held >= f.n:
-		f.start(p)
+		f.flushDue(p)
 	case f.timer == nil:
 		f.armed++
 		armed := f.armed
@@ -102,33 +105,64 @@ func (f *flusher) queued(p *Pipe, n int) {
 func (f *flusher) expire(p *Pipe, armed uint64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if f.armed == armed && f.timer != nil && !f.pending && !f.closed {
-		f.start(p)
+	if f.armed == armed && f.timer != nil && !f.due && !f.closed {
+		f.flushDue(p)
 	}
 }
 
-// start starts a flush in a goroutine of its own. p.mu is held.
-func (f *flusher) start(p *Pipe) {
-	f.pending = true
-	f.flushes.Add(1)
-	go func() {
-		defer f.flushes.Done()
+// flushDue makes a flush due, and starts a flushing goroutine for it
+// unless k are running: one of them takes it when its flush is done.
+// p.mu is held.
+func (f *flusher) flushDue(p *Pipe) {
+	f.due = true
+	if f.running < f.k {
+		f.running++
+		f.flushers.Add(1)
+		go f.flush(p)
+	}
+}
+
+// flush is a flushing goroutine: it flushes as long as a flush is due.
+func (f *flusher) flush(p *Pipe) {
+	defer f.flushers.Done()
+	for {
 		f.slots <- struct{}{}
-		if q := f.take(p); !q.empty() { // another flush may have taken it all
+		q, ok := f.takeDue(p)
+		if !ok {
+			<-f.slots
+			return
+		}
+		if !q.empty() {
 			f.c.try("a flush", func() { _ = p.runQueue(context.Background(), q) })
 		}
 		<-f.slots
 		f.again(p)
-	}()
+	}
+}
+
+// takeDue takes p's queue if a flush is due; otherwise the calling
+// flushing goroutine ends.
+func (f *flusher) takeDue(p *Pipe) (queue, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !f.due {
+		f.running--
+		return queue{}, false
+	}
+	return f.takeLocked(p), true
 }
 
 // take empties p's queue for a flush and disarms the timer.
 func (f *flusher) take(p *Pipe) queue {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	return f.takeLocked(p)
+}
+
+func (f *flusher) takeLocked(p *Pipe) queue {
 	q := p.q
 	p.q = queue{}
-	f.held, f.pending = 0, false
+	f.held, f.due = 0, false
 	if f.timer != nil {
 		f.timer.Stop()
 		f.timer = nil
@@ -136,18 +170,18 @@ func (f *flusher) take(p *Pipe) queue {
 	return q
 }
 
-// again starts a flush after one has finished if p holds a chain whose
-// future that flush, or another, has settled meanwhile: nothing else
-// would run it.
+// again makes a flush due after one has finished if p holds a chain
+// whose future that flush, or another, has settled meanwhile: nothing
+// else would run it.
 func (f *flusher) again(p *Pipe) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if f.pending || f.closed {
+	if f.due || f.closed {
 		return
 	}
 	for _, ch := range p.q.chains {
 		if ch.src != nil && ch.src.isOpen() {
-			f.start(p)
+			f.flushDue(p)
 			return
 		}
 	}
@@ -199,7 +233,7 @@ func (p *Pipe) Close(ctx context.Context) error {
 	}
 	done := make(chan struct{})
 	go func() {
-		f.flushes.Wait()
+		f.flushers.Wait()
 		close(done)
 	}()
 	select {

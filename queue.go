@@ -109,6 +109,10 @@ func (p *Pipe) absorb(child *queue, childTx bool) {
 			b.reachRoot()
 		}
 	}
+	n := 0
+	if p.auto != nil {
+		n = child.len() + len(child.chains) + len(child.callbacks)
+	}
 	p.mu.Lock()
 	if p.auto != nil {
 		if p.auto.closed {
@@ -118,7 +122,7 @@ func (p *Pipe) absorb(child *queue, childTx bool) {
 			s.c.repanic()
 			return
 		}
-		p.auto.queued(p, child.len()+len(child.chains)+len(child.callbacks))
+		p.auto.queued(p, n)
 	}
 	defer p.mu.Unlock()
 	p.q.batches = append(p.q.batches, child.batches...)
