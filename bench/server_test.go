@@ -43,6 +43,7 @@ const serverCPU = "BENCH_SERVER_CPU"
 type server struct {
 	addr string
 	cmd  *exec.Cmd
+	dir  string // its working directory, removed by stop
 }
 
 // startServer starts redis-server on a free loopback port, persistence off,
@@ -67,9 +68,10 @@ func startServer() (*server, error) {
 		cmd = exec.Command("taskset", append([]string{"-c", cpu, path}, args...)...)
 	}
 	if err := cmd.Start(); err != nil {
+		_ = os.RemoveAll(dir)
 		return nil, err
 	}
-	s := &server{addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), cmd: cmd}
+	s := &server{addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), cmd: cmd, dir: dir}
 	c := redis.NewClient(&redis.Options{Addr: s.addr})
 	defer c.Close()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
@@ -83,9 +85,27 @@ func startServer() (*server, error) {
 	}
 }
 
+// startServers starts n redis-servers, as startServer does, and stops each
+// of them, by its process, when tb ends.
+func startServers(tb testing.TB, n int) []*server {
+	tb.Helper()
+	servers := make([]*server, n)
+	for i := range servers {
+		srv, err := startServer()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(srv.stop)
+		servers[i] = srv
+	}
+	return servers
+}
+
+// stop kills the server's process and removes its directory.
 func (s *server) stop() {
 	_ = s.cmd.Process.Kill()
 	_ = s.cmd.Wait()
+	_ = os.RemoveAll(s.dir)
 }
 
 func freePort() (int, error) {
