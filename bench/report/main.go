@@ -1,12 +1,13 @@
 // Command report runs the benchmarks of this module against a fresh
 // redis-server, checks the overhead budgets, and writes the results, a
-// markdown table and a chart, into the repository's docs folder:
+// markdown table and charts, into the repository's docs folder:
 //
 //	cd bench && go run ./report
 //
 // It runs `go test -bench` several times and takes medians: the machines it
 // runs on are shared, so absolute times drift while ratios measured in the
-// same run hold. It exits with status 1 when a budget is not met.
+// same run hold. It exits with status 1 when a budget is not met; the goals
+// of the scaling curves are reported, and do not change the status.
 package main
 
 import (
@@ -27,7 +28,8 @@ func main() {
 	log.SetPrefix("report: ")
 	count := flag.Int("count", 5, "runs of the batch benchmarks; the report takes medians")
 	benchtime := flag.String("benchtime", "300ms", "go test -benchtime for the batch benchmarks")
-	out := flag.String("out", "../docs", "folder to write bench.md and bench.svg to")
+	curveCount := flag.Int("curves", 3, "runs of the curve benchmarks; the report takes medians")
+	out := flag.String("out", "../docs", "folder to write bench.md and the charts to")
 	flag.Parse()
 
 	start := time.Now()
@@ -44,6 +46,12 @@ func main() {
 	for range *count {
 		runs = append(runs, run{"^BenchmarkBatch$", *benchtime, false}, run{"^BenchmarkConcurrent$", *benchtime, false},
 			run{"^BenchmarkCacheAside$", "20x", false})
+	}
+	for range *curveCount {
+		runs = append(runs, run{"^BenchmarkCurve", "100ms", canPin()}) // interleave their rows themselves
+	}
+	for _, p := range peerRuns() {
+		runs = append(runs, run{p.pattern, p.benchtime, false}) // interleaves its rows itself
 	}
 	runs = append(runs,
 		run{"^BenchmarkBudget$", "300x", canPin()}, // interleaves its rows itself
@@ -76,6 +84,14 @@ func main() {
 	if err := os.WriteFile(filepath.Join(*out, "bench.svg"), []byte(rep.chart()), 0o644); err != nil {
 		log.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(*out, "peers.svg"), []byte(rep.peersChart()), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	for _, c := range rep.curves {
+		if err := os.WriteFile(filepath.Join(*out, c.file), []byte(c.chart()), 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
 	if err := os.WriteFile(filepath.Join(*out, "bench.txt"), raw.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
 	}
@@ -106,11 +122,11 @@ func goTestBench(pattern, benchtime string, pinned bool) (string, error) {
 	return stdout.String(), nil
 }
 
-// canPin reports whether the budget benchmark can run pinned: the benchmark
-// on CPU 0 and its redis-server on CPU 1, each on a core of its own, so
-// that the two do not take turns on the same cores. The budget ratios then
-// hold to a few tenths of a percent from run to run, where unpinned runs
-// on a shared 2-core machine spread over several percent.
+// canPin reports whether the budget and curve benchmarks can run pinned:
+// the benchmark on CPU 0 and its redis-servers on CPU 1, each on a core of
+// its own, so that the two do not take turns on the same cores. The budget
+// ratios then hold to a few tenths of a percent from run to run, where
+// unpinned runs on a shared 2-core machine spread over several percent.
 func canPin() bool {
 	_, err := exec.LookPath("taskset")
 	return err == nil && runtime.NumCPU() >= 2 && os.Getenv("REDIS_ADDR") == ""
@@ -122,7 +138,7 @@ type environment struct {
 	modules                            []string // "path version"
 	date                               string
 	took                               time.Duration
-	pinned                             bool // the budget rows ran pinned (see canPin)
+	pinned                             bool // the budget and curve rows ran pinned (see canPin)
 }
 
 func describeEnvironment() environment {

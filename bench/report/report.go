@@ -44,6 +44,7 @@ type report struct {
 	medians map[string]map[string]float64 // name, unit: median
 	budgets []budget
 	rounds  int // runs of each budget row
+	curves  []measuredCurve
 }
 
 func newReport(results []result, env environment) *report {
@@ -63,6 +64,7 @@ func newReport(results []result, env environment) *report {
 			rep.medians[name][unit] = median(vs)
 		}
 	}
+	rep.curves = measureCurves(all, rep.medians)
 
 	// The budgets compare each round's redpipe rows with the go-redis
 	// Pipeliner of the same round: paired, the ratios hold when the
@@ -180,6 +182,10 @@ func (r *report) markdown() string {
 			label = "redpipe (chunks of 10,000)"
 		}
 		p("| %s | %.1f MB | %.0f ms |\n", label, m["server-peak-MB"], m["ns/op"]/1e6)
+	}
+	b.WriteString(r.peersMarkdown())
+	if len(r.curves) > 0 {
+		b.WriteString(curvesMarkdown(r.curves, r.env.pinned))
 	}
 	return b.String()
 }

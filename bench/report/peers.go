@@ -1,0 +1,139 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The rows and numbers of goroutines of BenchmarkPeers, in the order the
+// report shows them.
+var (
+	peerRows = []string{
+		"redpipe shared root",
+		"go-redis one at a time",
+		"go-redis AsyncAutoPipeline",
+		"rueidis",
+	}
+	peerGoroutines = []int{1, 16, 64, 256, 1024}
+
+	// peerColors are the colors of peerRows in the chart: each library's
+	// color in the batch chart (redpipe flat, go-redis one at a time,
+	// go-redis AsyncAutoPipeline, rueidis DoMulti).
+	peerColors = []string{colors[4], colors[0], colors[2], colors[3]}
+)
+
+// peerGoal is the goal of the shared root: reach rueidis's throughput at
+// each of these numbers of goroutines.
+var peerGoal = []int{256, 1024}
+
+// peerRun is one go test -bench run the peers section is made from.
+type peerRun struct {
+	pattern, benchtime string
+}
+
+// peerRuns returns the runs of go test -bench the peers section needs: one
+// run of BenchmarkPeers, which interleaves its rows over several rounds
+// itself (a higher -count would run each row several times in a row), at
+// a benchtime that gives each row a second at each number of goroutines.
+// It takes about 100 s.
+func peerRuns() []peerRun {
+	return []peerRun{{"^BenchmarkPeers$", "1s"}}
+}
+
+// peerName is the name of a result of BenchmarkPeers.
+func peerName(row string, g int) string {
+	return fmt.Sprintf("Peers/%s/G=%d", row, g)
+}
+
+// peerRatio returns the operations per second of redpipe's shared root
+// against rueidis's at g goroutines, 0 when either was not measured.
+func (r *report) peerRatio(g int) float64 {
+	ours := r.medians[peerName("redpipe shared root", g)]["ops/s"]
+	theirs := r.medians[peerName("rueidis", g)]["ops/s"]
+	if ours <= 0 || theirs <= 0 {
+		return 0
+	}
+	return ours / theirs
+}
+
+// peersVerdict says whether the shared root reaches rueidis's throughput
+// at every number of goroutines of peerGoal, with the ratios.
+func (r *report) peersVerdict() string {
+	met := true
+	var ratios []string
+	for _, g := range peerGoal {
+		ratio := r.peerRatio(g)
+		if ratio == 0 {
+			met = false
+			ratios = append(ratios, fmt.Sprintf("not measured at G=%d", g))
+			continue
+		}
+		met = met && ratio >= 1
+		ratios = append(ratios, fmt.Sprintf("%.2fx at G=%d", ratio, g))
+	}
+	verdict := "**Goal not met**: redpipe's shared root does not reach"
+	if met {
+		verdict = "**Goal met**: redpipe's shared root reaches"
+	}
+	return fmt.Sprintf("%s rueidis's throughput at 256 goroutines and beyond. Its operations per second "+
+		"against rueidis's: %s.", verdict, strings.Join(ratios, ", "))
+}
+
+// peersMarkdown renders the section on BenchmarkPeers.
+func (r *report) peersMarkdown() string {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	p("## Many goroutines, one shared root\n\n")
+	p("G goroutines share one client of each library; each makes operations one after the other: a GET of " +
+		"its own key and an INCR of its own counter, both replies checked. redpipe's row makes each operation " +
+		"a child of one root made with `AutoFlush(0, 0, 4)`, and waits with `Future.Wait`; go-redis's " +
+		"AsyncAutoPipeline queues both commands before reading either reply; rueidis sends both with " +
+		"`DoMulti`, which it pipelines with the other goroutines' calls. The rows run interleaved. Each cell: " +
+		"operations per second · median / 99th percentile time of one operation.\n\n")
+	p("%s\n\n", r.peersVerdict())
+	p("| row |")
+	for _, g := range peerGoroutines {
+		p(" G=%d |", g)
+	}
+	p("\n|---|")
+	for range peerGoroutines {
+		p("---:|")
+	}
+	p("\n")
+	for _, row := range peerRows {
+		p("| %s |", row)
+		for _, g := range peerGoroutines {
+			m := r.medians[peerName(row, g)]
+			if m["ops/s"] <= 0 {
+				p(" – |")
+				continue
+			}
+			p(" %s · %s / %s |", human(m["ops/s"]), latency(m["p50-µs"]), latency(m["p99-µs"]))
+		}
+		p("\n")
+	}
+	p("\n![operations per second by number of goroutines](peers.svg)\n")
+	return b.String()
+}
+
+// latency writes a time given in microseconds, in µs or ms.
+func latency(us float64) string {
+	if us >= 1000 {
+		return fmt.Sprintf("%.3g ms", us/1000)
+	}
+	return fmt.Sprintf("%.3g µs", us)
+}
+
+// peersChart draws the operations per second of BenchmarkPeers against the
+// number of goroutines, one line per row, as SVG.
+func (r *report) peersChart() string {
+	c := lineChart{xs: peerGoroutines, xLabel: "goroutines", yLabel: "operations per second"}
+	for i, row := range peerRows {
+		l := line{name: row, color: peerColors[i]}
+		for _, g := range peerGoroutines {
+			l.ys = append(l.ys, r.medians[peerName(row, g)]["ops/s"])
+		}
+		c.lines = append(c.lines, l)
+	}
+	return c.svg()
+}
