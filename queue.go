@@ -37,7 +37,17 @@ func (p *Pipe) lock() *redis.Pipeline {
 
 // openBatch starts the batch p's own next commands join.
 func (p *Pipe) openBatch() {
-	b := &batch{to: p.to, pl: newStore()}
+	var b *batch
+	switch {
+	case p.firstTaken:
+		b = new(batch)
+	case p.q.batches == nil:
+		p.q.batches = p.firstSlot[:0]
+		fallthrough
+	default:
+		b, p.firstTaken = &p.first, true
+	}
+	b.to, b.pl = p.to, newStore()
 	if p.parent == nil {
 		b.reachRoot()
 	}
