@@ -89,9 +89,9 @@ func (t target) label() string {
 //
 // A Pipe may be used by several goroutines at once: they may queue
 // commands, make children and execute it concurrently; a root made with
-// [AutoFlush] executes itself, for goroutines that share it. The zero value is a
-// root on the default connection, like Pipeline(nil). A Pipe must not be
-// copied after first use.
+// [AutoFlush] executes itself, for goroutines that share it. The zero
+// value is a root on the default connection, like Pipeline(nil). A Pipe
+// must not be copied after first use.
 type Pipe struct {
 	parent *Pipe             // nil for a root; immutable
 	to     target            // immutable
