@@ -26,8 +26,7 @@ type batch struct {
 	scripts  []scriptCall    // the script calls among the commands
 	clean    bool            // set by the root: sent, and no command failed
 
-	blocks [2]any   // per future type, *[futureBlock]Future[T]: see newFuture
-	used   [2]uint8 // how many futures of blocks[i] are handed out
+	futures [2]any // per future type, a *futures[T]: see newFuture
 }
 
 // refusal is a command refused while queueing: go-redis would not build

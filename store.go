@@ -33,7 +33,7 @@ func newStore() *redis.Pipeline { return stores.Get().(*redis.Pipeline) }
 // futures.
 func (b *batch) release() {
 	pl := b.pl
-	b.pl, b.blocks = nil, [len(b.blocks)]any{} // futures keep b: let the rest go
+	b.pl, b.futures = nil, [len(b.futures)]any{} // futures keep b: let the rest go
 	if pl == nil || cap(pl.Cmds()) > maxPooled {
 		return
 	}
