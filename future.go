@@ -45,7 +45,7 @@ var (
 // A Future is small (three words): it reads its value from the go-redis
 // command it was made for, and learns that the command has been answered
 // from a latch it shares with the other commands of its batch. Futures
-// are allocated in blocks of up to 63, so a Future that is kept alive
+// are allocated in blocks of up to 21, so a Future that is kept alive
 // keeps its neighbours' commands in memory too.
 type Future[T any] struct {
 	// src holds the reply: the go-redis command, or, for a future made by
@@ -161,9 +161,9 @@ func Then[T, U any](f *Future[T], fn func(T) (U, error)) *Future[U] {
 
 // newFuture returns a zero future of b. A batch's first future of type T
 // is allocated alone, as most batches of children hold one or two
-// commands (BenchmarkPeers: 336 bytes fewer per GET and INCR). The others
-// come from the batch's futures of type T, in blocks of 7, 21 and then 63
-// (BenchmarkBudget/redpipe_flat: 19 allocations for 1000 futures instead
+// commands (BenchmarkPeers: 336 bytes fewer per GET and INCR). The next 7
+// come in one allocation, and the others in blocks of futureBlock
+// (BenchmarkBudget/redpipe_flat: 50 allocations for 1000 futures instead
 // of 126 in blocks of 8).
 func newFuture[T any](b *batch) *Future[T] {
 	for i := range b.futures {
@@ -179,7 +179,7 @@ func newFuture[T any](b *batch) *Future[T] {
 			fs.block = fs.first[:]
 			b.futures[i] = fs
 		case fs.used == len(fs.block):
-			fs.block, fs.used = make([]Future[T], min(3*len(fs.block), maxBlock)), 0
+			fs.block, fs.used = make([]Future[T], futureBlock), 0
 		}
 		fs.used++
 		return &fs.block[fs.used-1]
@@ -189,16 +189,16 @@ func newFuture[T any](b *batch) *Future[T] {
 
 // futures hands out a batch's futures of type T, a block at a time.
 type futures[T any] struct {
-	block []Future[T] // the current block: first, then larger ones
+	block []Future[T] // first, then blocks of futureBlock
 	used  int         // how many futures of block are handed out
 	first [7]Future[T]
 }
 
-// maxBlock is the most futures a block holds: 63 futures of three words,
-// with the allocation header, fill a 1536-byte size class, as 21 fill a
-// 512-byte one. A Future kept alive keeps its block in memory, and the
-// commands the block's futures read.
-const maxBlock = 63
+// futureBlock is how many futures a block holds: 21 futures of three
+// words fill a 512-byte size class, the largest without an allocation
+// header. A Future kept alive keeps its block in memory, and the commands
+// the block's futures read.
+const futureBlock = 21
 
 // outcome is the reply of a future made by Then.
 type outcome[T any] struct {

@@ -85,7 +85,7 @@ func (t target) label() string {
 // Commands are queued by the methods of Pipe, one per go-redis command (see
 // commands_gen.go), and by [Pipe.Do]. Each costs the allocations go-redis
 // makes for the command plus its Future, three words (a batch's first of
-// a type alone, the others in blocks of up to 63), and sends nothing.
+// a type alone, the others in blocks of up to 21), and sends nothing.
 //
 // A Pipe may be used by several goroutines at once: they may queue
 // commands, make children and execute it concurrently; a root made with
