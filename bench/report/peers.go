@@ -91,15 +91,7 @@ func (r *report) peersMarkdown() string {
 		"`DoMulti`, which it pipelines with the other goroutines' calls. The rows run interleaved. Each cell: " +
 		"operations per second · median / 99th percentile time of one operation.\n\n")
 	p("%s\n\n", r.peersVerdict())
-	p("| row |")
-	for _, g := range peerGoroutines {
-		p(" G=%d |", g)
-	}
-	p("\n|---|")
-	for range peerGoroutines {
-		p("---:|")
-	}
-	p("\n")
+	tableHead(&b, "G=%d", peerGoroutines)
 	for _, row := range peerRows {
 		p("| %s |", row)
 		for _, g := range peerGoroutines {

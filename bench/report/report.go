@@ -113,15 +113,7 @@ func (r *report) markdown() string {
 
 	p("## Batches of INCR\n\n")
 	p("Commands per second, by batch size (every reply read):\n\n")
-	p("| row |")
-	for _, n := range batchSizes {
-		p(" %d |", n)
-	}
-	p("\n|---|")
-	for range batchSizes {
-		p("---:|")
-	}
-	p("\n")
+	tableHead(&b, "%d", batchSizes)
 	for _, row := range batchRows {
 		p("| %s |", row)
 		for _, n := range batchSizes {
@@ -188,6 +180,17 @@ func (r *report) markdown() string {
 		b.WriteString(curvesMarkdown(r.curves, r.env.pinned))
 	}
 	return b.String()
+}
+
+// tableHead writes the head of a Markdown table of rows by columns: a
+// "row" column, then one right-aligned column per value of cols, named by
+// format.
+func tableHead(b *strings.Builder, format string, cols []int) {
+	b.WriteString("| row |")
+	for _, c := range cols {
+		fmt.Fprintf(b, " "+format+" |", c)
+	}
+	b.WriteString("\n|---|" + strings.Repeat("---:|", len(cols)) + "\n")
 }
 
 func batchName(row string, n int) string {
