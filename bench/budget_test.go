@@ -14,7 +14,9 @@ const budgetSize = 1000
 const budgetRounds = 80
 
 // BenchmarkBudget interleaves the rows the budgets compare, at N = 1000:
-// go-redis's Pipeliner, redpipe flat and redpipe nested. Each round runs
+// go-redis's Pipeliner, redpipe flat and redpipe nested, and the blocks
+// rows (blocks_test.go): 500 INCR + EXPIRE pairs through go-redis's
+// Pipeliner and through 500 building blocks under one root. Each round runs
 // each row once, starting from another row each round so that no row
 // always follows the same one; the report compares each redpipe row with
 // the Pipeliner of the same round and takes the median of those ratios.
@@ -30,6 +32,7 @@ func BenchmarkBudget(b *testing.B) {
 			budgetRows = append(budgetRows, r)
 		}
 	}
+	budgetRows = append(budgetRows, blockRows...)
 	for round := range budgetRounds {
 		for i := range budgetRows {
 			r := budgetRows[(round+i)%len(budgetRows)]
