@@ -1,32 +1,61 @@
 package redpipe
 
 import (
+	"context"
 	"errors"
+	"net"
+	"sync"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
 )
 
 // batch is a run of commands that go to one connection and settle
 // together: those a pipe queued between two hand-offs. It keeps them in
 // queue order in a store, a go-redis pipeline that only builds and holds
-// them (see store.go). A batch moves whole from a child to its parent, so
-// a command is stored once, however deep the tree; the root copies it once,
-// into the go-redis pipeline that sends it.
+// them, and hands out their futures. A batch moves whole from a child to
+// its parent, so a command is stored once, however deep the tree; the root
+// copies it once, into the go-redis pipeline that sends it.
 type batch struct {
 	latch // the futures of the batch's commands settle with it
 
-	to target // where the commands go; immutable
-	// tx is the transaction the batch belongs to under a root outside it,
-	// 0 for none; set by absorb before the batch reaches the root.
+	to   *target // where the commands go; immutable once set
+	next *batch  // the next batch of the queue it is in
+	// tx is the transaction the batch belongs to, 0 for none; set before
+	// the batch reaches its root's Execute.
 	tx uint64
 
-	pl       *redis.Pipeline // the store; nil once released
-	n        int             // the commands of pl that add has seen
-	refusals []refusal       // the commands refused while queueing, in pl too
+	store    *redis.Pipeline // nil once released
+	n        int             // the commands of store that add has seen
+	refusals []refusal       // the commands refused while queueing, in store too
 	scripts  []scriptCall    // the script calls among the commands
 	clean    bool            // set by the root: sent, and no command failed
 
-	futures [2]any // per future type, a *futures[T]: see newFuture
+	// The futures of the commands: the first ones inline, the others in
+	// blocks. used counts those handed out.
+	used   int
+	inline [2]future
+	block  *[futureBlock]future
+}
+
+// futureBlock is how many futures a block holds: 21 futures of three
+// words fill a 512-byte size class, the largest without an allocation
+// header. A Future kept alive keeps its block in memory, and the commands
+// the block's futures read.
+const futureBlock = 21
+
+// future returns a zero future of b.
+func (b *batch) future() *future {
+	i := b.used
+	b.used++
+	if i < len(b.inline) {
+		return &b.inline[i]
+	}
+	i = (i - len(b.inline)) % futureBlock
+	if i == 0 {
+		b.block = new([futureBlock]future)
+	}
+	return &b.block[i]
 }
 
 // refusal is a command refused while queueing: go-redis would not build
@@ -37,15 +66,15 @@ type refusal struct {
 	name string // the command's name, from its method: go-redis may leave its args empty
 }
 
-// add records cmd, just built on b.pl by the method named name, and
+// add records cmd, just built on b.store by the method named name, and
 // refuses it when go-redis did not store it (it refused to build it) or,
 // when check is set, would not write one of its arguments. check is false
 // for a command built only from parameters of types go-redis always
 // writes: the generator knows which (see cmd/gen).
 func (b *batch) add(cmd redis.Cmder, name string, check bool) {
 	switch {
-	case b.pl.Len() == b.n: // not stored
-		_ = b.pl.Process(background, cmd) // keep its place
+	case b.store.Len() == b.n: // not stored
+		_ = b.store.Process(background, cmd) // keep its place
 		b.refuse(cmd, name)
 	case check && !allStrings(cmd.Args()):
 		if err := checkArgs(cmd.Args()); err != nil {
@@ -53,7 +82,7 @@ func (b *batch) add(cmd redis.Cmder, name string, check bool) {
 			b.refuse(cmd, name)
 		}
 	}
-	b.n = b.pl.Len()
+	b.n = b.store.Len()
 }
 
 // allStrings reports whether every argument of a command is a string,
@@ -73,7 +102,7 @@ func (b *batch) refuse(cmd redis.Cmder, name string) {
 
 // sendable returns the commands of b to send: all but the refused ones.
 func (b *batch) sendable() []redis.Cmder {
-	cmds := b.pl.Cmds()
+	cmds := b.store.Cmds()
 	if len(b.refusals) == 0 {
 		return cmds
 	}
@@ -117,10 +146,80 @@ func (b *batch) failures(errs []*CommandError) []*CommandError {
 	if b.clean {
 		return errs
 	}
-	for _, cmd := range b.pl.Cmds() {
+	for _, cmd := range b.store.Cmds() {
 		if err := cmd.Err(); err != nil && !errors.Is(err, redis.Nil) {
 			errs = append(errs, &CommandError{Conn: b.to.name, Label: b.to.label(), Cmd: cmd, Err: err, name: b.name(cmd)})
 		}
 	}
 	return errs
+}
+
+// The store. A batch keeps its commands in a go-redis pipeline that
+// builds them, through the methods go-redis has for every command, and
+// holds them in queue order until the root sends them; it is never
+// executed. Stores are pooled: a root gives them back once it has sent
+// their commands, so that a batch does not grow a new one command by
+// command.
+
+// background is the context commands are built with. go-redis keeps it in
+// the command but uses the context given to Exec for I/O.
+var background = context.Background()
+
+// stores holds empty stores with the room they grew.
+var stores = sync.Pool{New: func() any { return recorder.Pipeline().(*redis.Pipeline) }}
+
+// maxPooled is the most commands a store may have room for to be pooled:
+// a huge store goes to the garbage collector instead of staying in memory.
+const maxPooled = 1 << 16
+
+func newStore() *redis.Pipeline { return stores.Get().(*redis.Pipeline) }
+
+// release gives the stores of batches back to the pool. The commands stay
+// with their futures.
+func release(batches []*batch) {
+	for _, b := range batches {
+		b.release()
+	}
+}
+
+func (b *batch) release() {
+	s := b.store
+	b.store, b.next = nil, nil // a future keeps its batch, not the others
+	if s == nil || cap(s.Cmds()) > maxPooled {
+		return
+	}
+	clear(s.Cmds())
+	s.Discard()
+	stores.Put(s)
+}
+
+// recorder is the client stores are made by. Stores only build and hold
+// commands, whatever client sends them, so one client makes them all. It
+// never sends anything: its hook fails every command and pipeline at once.
+// It is immutable after init and safe for concurrent use.
+var recorder = func() *redis.Client {
+	c := redis.NewClient(&redis.Options{
+		Addr:                     "recorder.invalid:0",
+		Dialer:                   func(context.Context, string, string) (net.Conn, error) { return nil, errRecorder },
+		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
+	})
+	c.AddHook(recordOnly{})
+	return c
+}()
+
+var errRecorder = errors.New("redpipe: internal error: the recorder was asked to send")
+
+// recordOnly is the recorder's hook.
+type recordOnly struct{}
+
+func (recordOnly) DialHook(redis.DialHook) redis.DialHook {
+	return func(context.Context, string, string) (net.Conn, error) { return nil, errRecorder }
+}
+
+func (recordOnly) ProcessHook(redis.ProcessHook) redis.ProcessHook {
+	return func(context.Context, redis.Cmder) error { return errRecorder }
+}
+
+func (recordOnly) ProcessPipelineHook(redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(context.Context, []redis.Cmder) error { return errRecorder }
 }

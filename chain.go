@@ -50,7 +50,7 @@ func Chain[T, U any](p *Pipe, f *Future[T], fn func(next *Pipe, v T, err error) 
 		g.latch = opened
 		return g
 	}
-	g.latch.stage.Store(waiting)
+	g.latch.state.Store(waiting)
 	settle := func(v U, err error) []step {
 		out.val, out.err = v, err
 		return g.latch.open()
@@ -82,15 +82,14 @@ func Chain[T, U any](p *Pipe, f *Future[T], fn func(next *Pipe, v T, err error) 
 		}
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.auto != nil {
-		if p.auto.closed {
-			ch.discard(ErrClosed)
-			return g
-		}
-		p.auto.queued(p, 1)
+	err := p.admitLocked(1)
+	if err == nil {
+		p.q.addChain(ch)
 	}
-	p.q.chains = append(p.q.chains, ch)
+	p.mu.Unlock()
+	if err != nil {
+		ch.discard(err) // nothing waits on g yet
+	}
 	return g
 }
 
@@ -100,7 +99,7 @@ func (p *Pipe) inWatch() bool {
 	for root.parent != nil {
 		root = root.parent
 	}
-	_, ok := root.to.client.(*redis.Tx)
+	_, ok := root.target().client.(*redis.Tx)
 	return ok
 }
 

@@ -97,1286 +97,946 @@ func (c zSliceWithKeyCmd) Result() (ZSliceWithKeyResult, error) {
 
 // ACLCat wraps [redis.ACLCmdable.ACLCat].
 func (p *Pipe) ACLCat() *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "ACLCAT", pl.ACLCat(background))
+	return enqueue[[]string](p, "ACLCAT", false, func(b *batch) *redis.StringSliceCmd { return b.store.ACLCat(background) })
 }
 
 // ACLCatArgs wraps [redis.ACLCmdable.ACLCatArgs].
 func (p *Pipe) ACLCatArgs(options *redis.ACLCatArgs) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "ACLCATARGS", pl.ACLCatArgs(background, options))
+	return enqueue[[]string](p, "ACLCATARGS", false, func(b *batch) *redis.StringSliceCmd { return b.store.ACLCatArgs(background, options) })
 }
 
 // ACLDelUser wraps [redis.ACLCmdable.ACLDelUser].
 func (p *Pipe) ACLDelUser(username string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "ACLDELUSER", pl.ACLDelUser(background, username))
+	return enqueue[int64](p, "ACLDELUSER", false, func(b *batch) *redis.IntCmd { return b.store.ACLDelUser(background, username) })
 }
 
 // ACLDryRun wraps [redis.ACLCmdable.ACLDryRun].
 func (p *Pipe) ACLDryRun(username string, command ...any) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "ACLDRYRUN", pl.ACLDryRun(background, username, command...))
+	return enqueue[string](p, "ACLDRYRUN", true, func(b *batch) *redis.StringCmd { return b.store.ACLDryRun(background, username, command...) })
 }
 
 // ACLGenPass wraps [redis.ACLCmdable.ACLGenPass].
 func (p *Pipe) ACLGenPass(bit int) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "ACLGENPASS", pl.ACLGenPass(background, bit))
+	return enqueue[string](p, "ACLGENPASS", false, func(b *batch) *redis.StringCmd { return b.store.ACLGenPass(background, bit) })
 }
 
 // ACLList wraps [redis.ACLCmdable.ACLList].
 func (p *Pipe) ACLList() *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "ACLLIST", pl.ACLList(background))
+	return enqueue[[]string](p, "ACLLIST", false, func(b *batch) *redis.StringSliceCmd { return b.store.ACLList(background) })
 }
 
 // ACLLog wraps [redis.ACLCmdable.ACLLog].
 func (p *Pipe) ACLLog(count int64) *Future[[]*redis.ACLLogEntry] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]*redis.ACLLogEntry](p, "ACLLOG", pl.ACLLog(background, count))
+	return enqueue[[]*redis.ACLLogEntry](p, "ACLLOG", false, func(b *batch) *redis.ACLLogCmd { return b.store.ACLLog(background, count) })
 }
 
 // ACLLogReset wraps [redis.ACLCmdable.ACLLogReset].
 func (p *Pipe) ACLLogReset() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "ACLLOGRESET", pl.ACLLogReset(background))
+	return enqueue[string](p, "ACLLOGRESET", false, func(b *batch) *redis.StatusCmd { return b.store.ACLLogReset(background) })
 }
 
 // ACLSetUser wraps [redis.ACLCmdable.ACLSetUser].
 func (p *Pipe) ACLSetUser(username string, rules ...string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "ACLSETUSER", pl.ACLSetUser(background, username, rules...))
+	return enqueue[string](p, "ACLSETUSER", false, func(b *batch) *redis.StatusCmd { return b.store.ACLSetUser(background, username, rules...) })
 }
 
 // ACLUsers wraps [redis.ACLCmdable.ACLUsers].
 func (p *Pipe) ACLUsers() *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "ACLUSERS", pl.ACLUsers(background))
+	return enqueue[[]string](p, "ACLUSERS", false, func(b *batch) *redis.StringSliceCmd { return b.store.ACLUsers(background) })
 }
 
 // ACLWhoAmI wraps [redis.ACLCmdable.ACLWhoAmI].
 func (p *Pipe) ACLWhoAmI() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "ACLWHOAMI", pl.ACLWhoAmI(background))
+	return enqueue[string](p, "ACLWHOAMI", false, func(b *batch) *redis.StringCmd { return b.store.ACLWhoAmI(background) })
 }
 
 // ARCount wraps [redis.ArrayCmdable.ARCount].
 func (p *Pipe) ARCount(key string) *Future[uint64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[uint64](p, "ARCOUNT", pl.ARCount(background, key))
+	return enqueue[uint64](p, "ARCOUNT", false, func(b *batch) *redis.UintCmd { return b.store.ARCount(background, key) })
 }
 
 // ARDel wraps [redis.ArrayCmdable.ARDel].
 func (p *Pipe) ARDel(key string, indexes ...uint64) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "ARDEL", pl.ARDel(background, key, indexes...))
+	return enqueue[int64](p, "ARDEL", false, func(b *batch) *redis.IntCmd { return b.store.ARDel(background, key, indexes...) })
 }
 
 // ARDelRange wraps [redis.ArrayCmdable.ARDelRange].
 func (p *Pipe) ARDelRange(key string, ranges ...redis.ARRange) *Future[uint64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[uint64](p, "ARDELRANGE", pl.ARDelRange(background, key, ranges...))
+	return enqueue[uint64](p, "ARDELRANGE", false, func(b *batch) *redis.UintCmd { return b.store.ARDelRange(background, key, ranges...) })
 }
 
 // ARGet wraps [redis.ArrayCmdable.ARGet].
 func (p *Pipe) ARGet(key string, index uint64) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "ARGET", pl.ARGet(background, key, index))
+	return enqueue[string](p, "ARGET", false, func(b *batch) *redis.StringCmd { return b.store.ARGet(background, key, index) })
 }
 
 // ARGetRange wraps [redis.ArrayCmdable.ARGetRange].
 func (p *Pipe) ARGetRange(key string, start, end uint64) *Future[[]any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]any](p, "ARGETRANGE", pl.ARGetRange(background, key, start, end))
+	return enqueue[[]any](p, "ARGETRANGE", false, func(b *batch) *redis.SliceCmd { return b.store.ARGetRange(background, key, start, end) })
 }
 
 // ARGrep wraps [redis.ArrayCmdable.ARGrep].
 func (p *Pipe) ARGrep(key, start, end string, args *redis.ARGrepArgs) *Future[[]uint64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]uint64](p, "ARGREP", pl.ARGrep(background, key, start, end, args))
+	return enqueue[[]uint64](p, "ARGREP", false, func(b *batch) *redis.UintSliceCmd { return b.store.ARGrep(background, key, start, end, args) })
 }
 
 // ARGrepWithValues wraps [redis.ArrayCmdable.ARGrepWithValues].
 func (p *Pipe) ARGrepWithValues(key, start, end string, args *redis.ARGrepArgs) *Future[[]redis.AREntry] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.AREntry](p, "ARGREPWITHVALUES", pl.ARGrepWithValues(background, key, start, end, args))
+	return enqueue[[]redis.AREntry](p, "ARGREPWITHVALUES", false, func(b *batch) *redis.AREntrySliceCmd {
+		return b.store.ARGrepWithValues(background, key, start, end, args)
+	})
 }
 
 // ARInfo wraps [redis.ArrayCmdable.ARInfo].
 func (p *Pipe) ARInfo(key string) *Future[map[string]any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[map[string]any](p, "ARINFO", pl.ARInfo(background, key))
+	return enqueue[map[string]any](p, "ARINFO", false, func(b *batch) *redis.MapStringInterfaceCmd { return b.store.ARInfo(background, key) })
 }
 
 // ARInfoFull wraps [redis.ArrayCmdable.ARInfoFull].
 func (p *Pipe) ARInfoFull(key string) *Future[map[string]any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[map[string]any](p, "ARINFOFULL", pl.ARInfoFull(background, key))
+	return enqueue[map[string]any](p, "ARINFOFULL", false, func(b *batch) *redis.MapStringInterfaceCmd { return b.store.ARInfoFull(background, key) })
 }
 
 // ARInsert wraps [redis.ArrayCmdable.ARInsert].
 func (p *Pipe) ARInsert(key string, values ...string) *Future[uint64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[uint64](p, "ARINSERT", pl.ARInsert(background, key, values...))
+	return enqueue[uint64](p, "ARINSERT", false, func(b *batch) *redis.UintCmd { return b.store.ARInsert(background, key, values...) })
 }
 
 // ARLastItems wraps [redis.ArrayCmdable.ARLastItems].
 func (p *Pipe) ARLastItems(key string, count uint64, rev bool) *Future[[]any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]any](p, "ARLASTITEMS", pl.ARLastItems(background, key, count, rev))
+	return enqueue[[]any](p, "ARLASTITEMS", false, func(b *batch) *redis.SliceCmd { return b.store.ARLastItems(background, key, count, rev) })
 }
 
 // ARLen wraps [redis.ArrayCmdable.ARLen].
 func (p *Pipe) ARLen(key string) *Future[uint64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[uint64](p, "ARLEN", pl.ARLen(background, key))
+	return enqueue[uint64](p, "ARLEN", false, func(b *batch) *redis.UintCmd { return b.store.ARLen(background, key) })
 }
 
 // ARMGet wraps [redis.ArrayCmdable.ARMGet].
 func (p *Pipe) ARMGet(key string, indexes ...uint64) *Future[[]any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]any](p, "ARMGET", pl.ARMGet(background, key, indexes...))
+	return enqueue[[]any](p, "ARMGET", false, func(b *batch) *redis.SliceCmd { return b.store.ARMGet(background, key, indexes...) })
 }
 
 // ARMSet wraps [redis.ArrayCmdable.ARMSet].
 func (p *Pipe) ARMSet(key string, members ...redis.AREntry) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "ARMSET", pl.ARMSet(background, key, members...))
+	return enqueue[int64](p, "ARMSET", false, func(b *batch) *redis.IntCmd { return b.store.ARMSet(background, key, members...) })
 }
 
 // ARNext wraps [redis.ArrayCmdable.ARNext].
 func (p *Pipe) ARNext(key string) *Future[uint64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[uint64](p, "ARNEXT", pl.ARNext(background, key))
+	return enqueue[uint64](p, "ARNEXT", false, func(b *batch) *redis.UintCmd { return b.store.ARNext(background, key) })
 }
 
 // AROpAnd wraps [redis.ArrayCmdable.AROpAnd].
 func (p *Pipe) AROpAnd(key string, start, end uint64) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "AROPAND", pl.AROpAnd(background, key, start, end))
+	return enqueue[int64](p, "AROPAND", false, func(b *batch) *redis.IntCmd { return b.store.AROpAnd(background, key, start, end) })
 }
 
 // AROpMatch wraps [redis.ArrayCmdable.AROpMatch].
 func (p *Pipe) AROpMatch(key string, start, end uint64, value string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "AROPMATCH", pl.AROpMatch(background, key, start, end, value))
+	return enqueue[int64](p, "AROPMATCH", false, func(b *batch) *redis.IntCmd { return b.store.AROpMatch(background, key, start, end, value) })
 }
 
 // AROpMax wraps [redis.ArrayCmdable.AROpMax].
 func (p *Pipe) AROpMax(key string, start, end uint64) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "AROPMAX", pl.AROpMax(background, key, start, end))
+	return enqueue[string](p, "AROPMAX", false, func(b *batch) *redis.StringCmd { return b.store.AROpMax(background, key, start, end) })
 }
 
 // AROpMin wraps [redis.ArrayCmdable.AROpMin].
 func (p *Pipe) AROpMin(key string, start, end uint64) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "AROPMIN", pl.AROpMin(background, key, start, end))
+	return enqueue[string](p, "AROPMIN", false, func(b *batch) *redis.StringCmd { return b.store.AROpMin(background, key, start, end) })
 }
 
 // AROpOr wraps [redis.ArrayCmdable.AROpOr].
 func (p *Pipe) AROpOr(key string, start, end uint64) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "AROPOR", pl.AROpOr(background, key, start, end))
+	return enqueue[int64](p, "AROPOR", false, func(b *batch) *redis.IntCmd { return b.store.AROpOr(background, key, start, end) })
 }
 
 // AROpSum wraps [redis.ArrayCmdable.AROpSum].
 func (p *Pipe) AROpSum(key string, start, end uint64) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "AROPSUM", pl.AROpSum(background, key, start, end))
+	return enqueue[string](p, "AROPSUM", false, func(b *batch) *redis.StringCmd { return b.store.AROpSum(background, key, start, end) })
 }
 
 // AROpUsed wraps [redis.ArrayCmdable.AROpUsed].
 func (p *Pipe) AROpUsed(key string, start, end uint64) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "AROPUSED", pl.AROpUsed(background, key, start, end))
+	return enqueue[int64](p, "AROPUSED", false, func(b *batch) *redis.IntCmd { return b.store.AROpUsed(background, key, start, end) })
 }
 
 // AROpXor wraps [redis.ArrayCmdable.AROpXor].
 func (p *Pipe) AROpXor(key string, start, end uint64) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "AROPXOR", pl.AROpXor(background, key, start, end))
+	return enqueue[int64](p, "AROPXOR", false, func(b *batch) *redis.IntCmd { return b.store.AROpXor(background, key, start, end) })
 }
 
 // ARRing wraps [redis.ArrayCmdable.ARRing].
 func (p *Pipe) ARRing(key string, size uint64, values ...string) *Future[uint64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[uint64](p, "ARRING", pl.ARRing(background, key, size, values...))
+	return enqueue[uint64](p, "ARRING", false, func(b *batch) *redis.UintCmd { return b.store.ARRing(background, key, size, values...) })
 }
 
 // ARScan wraps [redis.ArrayCmdable.ARScan].
 func (p *Pipe) ARScan(key string, start, end uint64, args *redis.ARScanArgs) *Future[[]redis.AREntry] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.AREntry](p, "ARSCAN", pl.ARScan(background, key, start, end, args))
+	return enqueue[[]redis.AREntry](p, "ARSCAN", false, func(b *batch) *redis.AREntrySliceCmd { return b.store.ARScan(background, key, start, end, args) })
 }
 
 // ARSeek wraps [redis.ArrayCmdable.ARSeek].
 func (p *Pipe) ARSeek(key string, index uint64) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "ARSEEK", pl.ARSeek(background, key, index))
+	return enqueue[int64](p, "ARSEEK", false, func(b *batch) *redis.IntCmd { return b.store.ARSeek(background, key, index) })
 }
 
 // ARSet wraps [redis.ArrayCmdable.ARSet].
 func (p *Pipe) ARSet(key string, index uint64, values ...string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "ARSET", pl.ARSet(background, key, index, values...))
+	return enqueue[int64](p, "ARSET", false, func(b *batch) *redis.IntCmd { return b.store.ARSet(background, key, index, values...) })
 }
 
 // Append wraps [redis.StringCmdable.Append].
 func (p *Pipe) Append(key, value string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "APPEND", pl.Append(background, key, value))
+	return enqueue[int64](p, "APPEND", false, func(b *batch) *redis.IntCmd { return b.store.Append(background, key, value) })
 }
 
 // BFAdd wraps [redis.ProbabilisticCmdable.BFAdd].
 func (p *Pipe) BFAdd(key string, element any) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[bool](p, "BFADD", pl.BFAdd(background, key, element))
+	return enqueue[bool](p, "BFADD", true, func(b *batch) *redis.BoolCmd { return b.store.BFAdd(background, key, element) })
 }
 
 // BFCard wraps [redis.ProbabilisticCmdable.BFCard].
 func (p *Pipe) BFCard(key string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "BFCARD", pl.BFCard(background, key))
+	return enqueue[int64](p, "BFCARD", false, func(b *batch) *redis.IntCmd { return b.store.BFCard(background, key) })
 }
 
 // BFExists wraps [redis.ProbabilisticCmdable.BFExists].
 func (p *Pipe) BFExists(key string, element any) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[bool](p, "BFEXISTS", pl.BFExists(background, key, element))
+	return enqueue[bool](p, "BFEXISTS", true, func(b *batch) *redis.BoolCmd { return b.store.BFExists(background, key, element) })
 }
 
 // BFInfo wraps [redis.ProbabilisticCmdable.BFInfo].
 func (p *Pipe) BFInfo(key string) *Future[redis.BFInfo] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[redis.BFInfo](p, "BFINFO", pl.BFInfo(background, key))
+	return enqueue[redis.BFInfo](p, "BFINFO", false, func(b *batch) *redis.BFInfoCmd { return b.store.BFInfo(background, key) })
 }
 
 // BFInfoArg wraps [redis.ProbabilisticCmdable.BFInfoArg].
 func (p *Pipe) BFInfoArg(key, option string) *Future[redis.BFInfo] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[redis.BFInfo](p, "BFINFOARG", pl.BFInfoArg(background, key, option))
+	return enqueue[redis.BFInfo](p, "BFINFOARG", false, func(b *batch) *redis.BFInfoCmd { return b.store.BFInfoArg(background, key, option) })
 }
 
 // BFInfoCapacity wraps [redis.ProbabilisticCmdable.BFInfoCapacity].
 func (p *Pipe) BFInfoCapacity(key string) *Future[redis.BFInfo] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[redis.BFInfo](p, "BFINFOCAPACITY", pl.BFInfoCapacity(background, key))
+	return enqueue[redis.BFInfo](p, "BFINFOCAPACITY", false, func(b *batch) *redis.BFInfoCmd { return b.store.BFInfoCapacity(background, key) })
 }
 
 // BFInfoExpansion wraps [redis.ProbabilisticCmdable.BFInfoExpansion].
 func (p *Pipe) BFInfoExpansion(key string) *Future[redis.BFInfo] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[redis.BFInfo](p, "BFINFOEXPANSION", pl.BFInfoExpansion(background, key))
+	return enqueue[redis.BFInfo](p, "BFINFOEXPANSION", false, func(b *batch) *redis.BFInfoCmd { return b.store.BFInfoExpansion(background, key) })
 }
 
 // BFInfoFilters wraps [redis.ProbabilisticCmdable.BFInfoFilters].
 func (p *Pipe) BFInfoFilters(key string) *Future[redis.BFInfo] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[redis.BFInfo](p, "BFINFOFILTERS", pl.BFInfoFilters(background, key))
+	return enqueue[redis.BFInfo](p, "BFINFOFILTERS", false, func(b *batch) *redis.BFInfoCmd { return b.store.BFInfoFilters(background, key) })
 }
 
 // BFInfoItems wraps [redis.ProbabilisticCmdable.BFInfoItems].
 func (p *Pipe) BFInfoItems(key string) *Future[redis.BFInfo] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[redis.BFInfo](p, "BFINFOITEMS", pl.BFInfoItems(background, key))
+	return enqueue[redis.BFInfo](p, "BFINFOITEMS", false, func(b *batch) *redis.BFInfoCmd { return b.store.BFInfoItems(background, key) })
 }
 
 // BFInfoSize wraps [redis.ProbabilisticCmdable.BFInfoSize].
 func (p *Pipe) BFInfoSize(key string) *Future[redis.BFInfo] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[redis.BFInfo](p, "BFINFOSIZE", pl.BFInfoSize(background, key))
+	return enqueue[redis.BFInfo](p, "BFINFOSIZE", false, func(b *batch) *redis.BFInfoCmd { return b.store.BFInfoSize(background, key) })
 }
 
 // BFInsert wraps [redis.ProbabilisticCmdable.BFInsert].
 func (p *Pipe) BFInsert(key string, options *redis.BFInsertOptions, elements ...any) *Future[[]bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]bool](p, "BFINSERT", pl.BFInsert(background, key, options, elements...))
+	return enqueue[[]bool](p, "BFINSERT", true, func(b *batch) *redis.BoolSliceCmd { return b.store.BFInsert(background, key, options, elements...) })
 }
 
 // BFLoadChunk wraps [redis.ProbabilisticCmdable.BFLoadChunk].
 func (p *Pipe) BFLoadChunk(key string, iterator int64, data any) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "BFLOADCHUNK", pl.BFLoadChunk(background, key, iterator, data))
+	return enqueue[string](p, "BFLOADCHUNK", true, func(b *batch) *redis.StatusCmd { return b.store.BFLoadChunk(background, key, iterator, data) })
 }
 
 // BFMAdd wraps [redis.ProbabilisticCmdable.BFMAdd].
 func (p *Pipe) BFMAdd(key string, elements ...any) *Future[[]bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]bool](p, "BFMADD", pl.BFMAdd(background, key, elements...))
+	return enqueue[[]bool](p, "BFMADD", true, func(b *batch) *redis.BoolSliceCmd { return b.store.BFMAdd(background, key, elements...) })
 }
 
 // BFMExists wraps [redis.ProbabilisticCmdable.BFMExists].
 func (p *Pipe) BFMExists(key string, elements ...any) *Future[[]bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]bool](p, "BFMEXISTS", pl.BFMExists(background, key, elements...))
+	return enqueue[[]bool](p, "BFMEXISTS", true, func(b *batch) *redis.BoolSliceCmd { return b.store.BFMExists(background, key, elements...) })
 }
 
 // BFReserve wraps [redis.ProbabilisticCmdable.BFReserve].
 func (p *Pipe) BFReserve(key string, errorRate float64, capacity int64) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "BFRESERVE", pl.BFReserve(background, key, errorRate, capacity))
+	return enqueue[string](p, "BFRESERVE", false, func(b *batch) *redis.StatusCmd { return b.store.BFReserve(background, key, errorRate, capacity) })
 }
 
 // BFReserveExpansion wraps [redis.ProbabilisticCmdable.BFReserveExpansion].
 func (p *Pipe) BFReserveExpansion(key string, errorRate float64, capacity, expansion int64) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "BFRESERVEEXPANSION", pl.BFReserveExpansion(background, key, errorRate, capacity, expansion))
+	return enqueue[string](p, "BFRESERVEEXPANSION", false, func(b *batch) *redis.StatusCmd {
+		return b.store.BFReserveExpansion(background, key, errorRate, capacity, expansion)
+	})
 }
 
 // BFReserveNonScaling wraps [redis.ProbabilisticCmdable.BFReserveNonScaling].
 func (p *Pipe) BFReserveNonScaling(key string, errorRate float64, capacity int64) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "BFRESERVENONSCALING", pl.BFReserveNonScaling(background, key, errorRate, capacity))
+	return enqueue[string](p, "BFRESERVENONSCALING", false, func(b *batch) *redis.StatusCmd {
+		return b.store.BFReserveNonScaling(background, key, errorRate, capacity)
+	})
 }
 
 // BFReserveWithArgs wraps [redis.ProbabilisticCmdable.BFReserveWithArgs].
 func (p *Pipe) BFReserveWithArgs(key string, options *redis.BFReserveOptions) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "BFRESERVEWITHARGS", pl.BFReserveWithArgs(background, key, options))
+	return enqueue[string](p, "BFRESERVEWITHARGS", false, func(b *batch) *redis.StatusCmd { return b.store.BFReserveWithArgs(background, key, options) })
 }
 
 // BFScanDump wraps [redis.ProbabilisticCmdable.BFScanDump].
 func (p *Pipe) BFScanDump(key string, iterator int64) *Future[redis.ScanDump] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[redis.ScanDump](p, "BFSCANDUMP", pl.BFScanDump(background, key, iterator))
+	return enqueue[redis.ScanDump](p, "BFSCANDUMP", false, func(b *batch) *redis.ScanDumpCmd { return b.store.BFScanDump(background, key, iterator) })
 }
 
 // BLMPop wraps [redis.ListCmdable.BLMPop].
 func (p *Pipe) BLMPop(timeout time.Duration, direction string, count int64, keys ...string) *Future[KeyValuesResult] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	cmd := pl.BLMPop(background, timeout, direction, count, keys...)
-	return enqueueAs[KeyValuesResult](p, "BLMPOP", false, cmd, keyValuesCmd{cmd})
+	return enqueue[KeyValuesResult](p, "BLMPOP", false, func(b *batch) keyValuesCmd {
+		return keyValuesCmd{b.store.BLMPop(background, timeout, direction, count, keys...)}
+	})
 }
 
 // BLMove wraps [redis.ListCmdable.BLMove].
 func (p *Pipe) BLMove(source, destination, srcpos, destpos string, timeout time.Duration) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "BLMOVE", pl.BLMove(background, source, destination, srcpos, destpos, timeout))
+	return enqueue[string](p, "BLMOVE", false, func(b *batch) *redis.StringCmd {
+		return b.store.BLMove(background, source, destination, srcpos, destpos, timeout)
+	})
 }
 
 // BLMoveM wraps [redis.ListCmdable.BLMoveM].
 func (p *Pipe) BLMoveM(source, destination, srcpos, destpos string, timeout time.Duration, args redis.LMoveMArgs) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "BLMOVEM", pl.BLMoveM(background, source, destination, srcpos, destpos, timeout, args))
+	return enqueue[[]string](p, "BLMOVEM", false, func(b *batch) *redis.StringSliceCmd {
+		return b.store.BLMoveM(background, source, destination, srcpos, destpos, timeout, args)
+	})
 }
 
 // BLPop wraps [redis.ListCmdable.BLPop].
 func (p *Pipe) BLPop(timeout time.Duration, keys ...string) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "BLPOP", pl.BLPop(background, timeout, keys...))
+	return enqueue[[]string](p, "BLPOP", false, func(b *batch) *redis.StringSliceCmd { return b.store.BLPop(background, timeout, keys...) })
 }
 
 // BRPop wraps [redis.ListCmdable.BRPop].
 func (p *Pipe) BRPop(timeout time.Duration, keys ...string) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "BRPOP", pl.BRPop(background, timeout, keys...))
+	return enqueue[[]string](p, "BRPOP", false, func(b *batch) *redis.StringSliceCmd { return b.store.BRPop(background, timeout, keys...) })
 }
 
 // BRPopLPush wraps [redis.ListCmdable.BRPopLPush].
 //
 // Deprecated: Use BLMove with RIGHT and LEFT arguments instead as of Redis 6.2.0.
 func (p *Pipe) BRPopLPush(source, destination string, timeout time.Duration) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "BRPOPLPUSH", pl.BRPopLPush(background, source, destination, timeout))
+	return enqueue[string](p, "BRPOPLPUSH", false, func(b *batch) *redis.StringCmd { return b.store.BRPopLPush(background, source, destination, timeout) })
 }
 
 // BZMPop wraps [redis.SortedSetCmdable.BZMPop].
 func (p *Pipe) BZMPop(timeout time.Duration, order string, count int64, keys ...string) *Future[ZSliceWithKeyResult] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	cmd := pl.BZMPop(background, timeout, order, count, keys...)
-	return enqueueAs[ZSliceWithKeyResult](p, "BZMPOP", false, cmd, zSliceWithKeyCmd{cmd})
+	return enqueue[ZSliceWithKeyResult](p, "BZMPOP", false, func(b *batch) zSliceWithKeyCmd {
+		return zSliceWithKeyCmd{b.store.BZMPop(background, timeout, order, count, keys...)}
+	})
 }
 
 // BZPopMax wraps [redis.SortedSetCmdable.BZPopMax].
 func (p *Pipe) BZPopMax(timeout time.Duration, keys ...string) *Future[*redis.ZWithKey] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[*redis.ZWithKey](p, "BZPOPMAX", pl.BZPopMax(background, timeout, keys...))
+	return enqueue[*redis.ZWithKey](p, "BZPOPMAX", false, func(b *batch) *redis.ZWithKeyCmd { return b.store.BZPopMax(background, timeout, keys...) })
 }
 
 // BZPopMin wraps [redis.SortedSetCmdable.BZPopMin].
 func (p *Pipe) BZPopMin(timeout time.Duration, keys ...string) *Future[*redis.ZWithKey] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[*redis.ZWithKey](p, "BZPOPMIN", pl.BZPopMin(background, timeout, keys...))
+	return enqueue[*redis.ZWithKey](p, "BZPOPMIN", false, func(b *batch) *redis.ZWithKeyCmd { return b.store.BZPopMin(background, timeout, keys...) })
 }
 
 // BgRewriteAOF wraps [redis.Cmdable.BgRewriteAOF].
 func (p *Pipe) BgRewriteAOF() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "BGREWRITEAOF", pl.BgRewriteAOF(background))
+	return enqueue[string](p, "BGREWRITEAOF", false, func(b *batch) *redis.StatusCmd { return b.store.BgRewriteAOF(background) })
 }
 
 // BgSave wraps [redis.Cmdable.BgSave].
 func (p *Pipe) BgSave() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "BGSAVE", pl.BgSave(background))
+	return enqueue[string](p, "BGSAVE", false, func(b *batch) *redis.StatusCmd { return b.store.BgSave(background) })
 }
 
 // BitCount wraps [redis.BitMapCmdable.BitCount].
 func (p *Pipe) BitCount(key string, bitCount *redis.BitCount) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "BITCOUNT", pl.BitCount(background, key, bitCount))
+	return enqueue[int64](p, "BITCOUNT", false, func(b *batch) *redis.IntCmd { return b.store.BitCount(background, key, bitCount) })
 }
 
 // BitField wraps [redis.BitMapCmdable.BitField].
 func (p *Pipe) BitField(key string, values ...any) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]int64](p, "BITFIELD", pl.BitField(background, key, values...))
+	return enqueue[[]int64](p, "BITFIELD", true, func(b *batch) *redis.IntSliceCmd { return b.store.BitField(background, key, values...) })
 }
 
 // BitFieldRO wraps [redis.BitMapCmdable.BitFieldRO].
 func (p *Pipe) BitFieldRO(key string, values ...any) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]int64](p, "BITFIELDRO", pl.BitFieldRO(background, key, values...))
+	return enqueue[[]int64](p, "BITFIELDRO", true, func(b *batch) *redis.IntSliceCmd { return b.store.BitFieldRO(background, key, values...) })
 }
 
 // BitOpAnd wraps [redis.BitMapCmdable.BitOpAnd].
 func (p *Pipe) BitOpAnd(destKey string, keys ...string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "BITOPAND", pl.BitOpAnd(background, destKey, keys...))
+	return enqueue[int64](p, "BITOPAND", false, func(b *batch) *redis.IntCmd { return b.store.BitOpAnd(background, destKey, keys...) })
 }
 
 // BitOpAndOr wraps [redis.BitMapCmdable.BitOpAndOr].
 func (p *Pipe) BitOpAndOr(destKey string, keys ...string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "BITOPANDOR", pl.BitOpAndOr(background, destKey, keys...))
+	return enqueue[int64](p, "BITOPANDOR", false, func(b *batch) *redis.IntCmd { return b.store.BitOpAndOr(background, destKey, keys...) })
 }
 
 // BitOpDiff wraps [redis.BitMapCmdable.BitOpDiff].
 func (p *Pipe) BitOpDiff(destKey string, keys ...string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "BITOPDIFF", pl.BitOpDiff(background, destKey, keys...))
+	return enqueue[int64](p, "BITOPDIFF", false, func(b *batch) *redis.IntCmd { return b.store.BitOpDiff(background, destKey, keys...) })
 }
 
 // BitOpDiff1 wraps [redis.BitMapCmdable.BitOpDiff1].
 func (p *Pipe) BitOpDiff1(destKey string, keys ...string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "BITOPDIFF1", pl.BitOpDiff1(background, destKey, keys...))
+	return enqueue[int64](p, "BITOPDIFF1", false, func(b *batch) *redis.IntCmd { return b.store.BitOpDiff1(background, destKey, keys...) })
 }
 
 // BitOpNot wraps [redis.BitMapCmdable.BitOpNot].
 func (p *Pipe) BitOpNot(destKey, key string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "BITOPNOT", pl.BitOpNot(background, destKey, key))
+	return enqueue[int64](p, "BITOPNOT", false, func(b *batch) *redis.IntCmd { return b.store.BitOpNot(background, destKey, key) })
 }
 
 // BitOpOne wraps [redis.BitMapCmdable.BitOpOne].
 func (p *Pipe) BitOpOne(destKey string, keys ...string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "BITOPONE", pl.BitOpOne(background, destKey, keys...))
+	return enqueue[int64](p, "BITOPONE", false, func(b *batch) *redis.IntCmd { return b.store.BitOpOne(background, destKey, keys...) })
 }
 
 // BitOpOr wraps [redis.BitMapCmdable.BitOpOr].
 func (p *Pipe) BitOpOr(destKey string, keys ...string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "BITOPOR", pl.BitOpOr(background, destKey, keys...))
+	return enqueue[int64](p, "BITOPOR", false, func(b *batch) *redis.IntCmd { return b.store.BitOpOr(background, destKey, keys...) })
 }
 
 // BitOpXor wraps [redis.BitMapCmdable.BitOpXor].
 func (p *Pipe) BitOpXor(destKey string, keys ...string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "BITOPXOR", pl.BitOpXor(background, destKey, keys...))
+	return enqueue[int64](p, "BITOPXOR", false, func(b *batch) *redis.IntCmd { return b.store.BitOpXor(background, destKey, keys...) })
 }
 
 // BitPos wraps [redis.BitMapCmdable.BitPos].
 func (p *Pipe) BitPos(key string, bit int64, pos ...int64) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "BITPOS", pl.BitPos(background, key, bit, pos...))
+	return enqueue[int64](p, "BITPOS", false, func(b *batch) *redis.IntCmd { return b.store.BitPos(background, key, bit, pos...) })
 }
 
 // BitPosSpan wraps [redis.BitMapCmdable.BitPosSpan].
 func (p *Pipe) BitPosSpan(key string, bit int8, start, end int64, span string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "BITPOSSPAN", pl.BitPosSpan(background, key, bit, start, end, span))
+	return enqueue[int64](p, "BITPOSSPAN", false, func(b *batch) *redis.IntCmd { return b.store.BitPosSpan(background, key, bit, start, end, span) })
 }
 
 // CFAdd wraps [redis.ProbabilisticCmdable.CFAdd].
 func (p *Pipe) CFAdd(key string, element any) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[bool](p, "CFADD", pl.CFAdd(background, key, element))
+	return enqueue[bool](p, "CFADD", true, func(b *batch) *redis.BoolCmd { return b.store.CFAdd(background, key, element) })
 }
 
 // CFAddNX wraps [redis.ProbabilisticCmdable.CFAddNX].
 func (p *Pipe) CFAddNX(key string, element any) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[bool](p, "CFADDNX", pl.CFAddNX(background, key, element))
+	return enqueue[bool](p, "CFADDNX", true, func(b *batch) *redis.BoolCmd { return b.store.CFAddNX(background, key, element) })
 }
 
 // CFCount wraps [redis.ProbabilisticCmdable.CFCount].
 func (p *Pipe) CFCount(key string, element any) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[int64](p, "CFCOUNT", pl.CFCount(background, key, element))
+	return enqueue[int64](p, "CFCOUNT", true, func(b *batch) *redis.IntCmd { return b.store.CFCount(background, key, element) })
 }
 
 // CFDel wraps [redis.ProbabilisticCmdable.CFDel].
 func (p *Pipe) CFDel(key string, element any) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[bool](p, "CFDEL", pl.CFDel(background, key, element))
+	return enqueue[bool](p, "CFDEL", true, func(b *batch) *redis.BoolCmd { return b.store.CFDel(background, key, element) })
 }
 
 // CFExists wraps [redis.ProbabilisticCmdable.CFExists].
 func (p *Pipe) CFExists(key string, element any) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[bool](p, "CFEXISTS", pl.CFExists(background, key, element))
+	return enqueue[bool](p, "CFEXISTS", true, func(b *batch) *redis.BoolCmd { return b.store.CFExists(background, key, element) })
 }
 
 // CFInfo wraps [redis.ProbabilisticCmdable.CFInfo].
 func (p *Pipe) CFInfo(key string) *Future[redis.CFInfo] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[redis.CFInfo](p, "CFINFO", pl.CFInfo(background, key))
+	return enqueue[redis.CFInfo](p, "CFINFO", false, func(b *batch) *redis.CFInfoCmd { return b.store.CFInfo(background, key) })
 }
 
 // CFInsert wraps [redis.ProbabilisticCmdable.CFInsert].
 func (p *Pipe) CFInsert(key string, options *redis.CFInsertOptions, elements ...any) *Future[[]bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]bool](p, "CFINSERT", pl.CFInsert(background, key, options, elements...))
+	return enqueue[[]bool](p, "CFINSERT", true, func(b *batch) *redis.BoolSliceCmd { return b.store.CFInsert(background, key, options, elements...) })
 }
 
 // CFInsertNX wraps [redis.ProbabilisticCmdable.CFInsertNX].
 func (p *Pipe) CFInsertNX(key string, options *redis.CFInsertOptions, elements ...any) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]int64](p, "CFINSERTNX", pl.CFInsertNX(background, key, options, elements...))
+	return enqueue[[]int64](p, "CFINSERTNX", true, func(b *batch) *redis.IntSliceCmd { return b.store.CFInsertNX(background, key, options, elements...) })
 }
 
 // CFLoadChunk wraps [redis.ProbabilisticCmdable.CFLoadChunk].
 func (p *Pipe) CFLoadChunk(key string, iterator int64, data any) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "CFLOADCHUNK", pl.CFLoadChunk(background, key, iterator, data))
+	return enqueue[string](p, "CFLOADCHUNK", true, func(b *batch) *redis.StatusCmd { return b.store.CFLoadChunk(background, key, iterator, data) })
 }
 
 // CFMExists wraps [redis.ProbabilisticCmdable.CFMExists].
 func (p *Pipe) CFMExists(key string, elements ...any) *Future[[]bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]bool](p, "CFMEXISTS", pl.CFMExists(background, key, elements...))
+	return enqueue[[]bool](p, "CFMEXISTS", true, func(b *batch) *redis.BoolSliceCmd { return b.store.CFMExists(background, key, elements...) })
 }
 
 // CFReserve wraps [redis.ProbabilisticCmdable.CFReserve].
 func (p *Pipe) CFReserve(key string, capacity int64) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CFRESERVE", pl.CFReserve(background, key, capacity))
+	return enqueue[string](p, "CFRESERVE", false, func(b *batch) *redis.StatusCmd { return b.store.CFReserve(background, key, capacity) })
 }
 
 // CFReserveBucketSize wraps [redis.ProbabilisticCmdable.CFReserveBucketSize].
 func (p *Pipe) CFReserveBucketSize(key string, capacity, bucketsize int64) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CFRESERVEBUCKETSIZE", pl.CFReserveBucketSize(background, key, capacity, bucketsize))
+	return enqueue[string](p, "CFRESERVEBUCKETSIZE", false, func(b *batch) *redis.StatusCmd {
+		return b.store.CFReserveBucketSize(background, key, capacity, bucketsize)
+	})
 }
 
 // CFReserveExpansion wraps [redis.ProbabilisticCmdable.CFReserveExpansion].
 func (p *Pipe) CFReserveExpansion(key string, capacity, expansion int64) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CFRESERVEEXPANSION", pl.CFReserveExpansion(background, key, capacity, expansion))
+	return enqueue[string](p, "CFRESERVEEXPANSION", false, func(b *batch) *redis.StatusCmd {
+		return b.store.CFReserveExpansion(background, key, capacity, expansion)
+	})
 }
 
 // CFReserveMaxIterations wraps [redis.ProbabilisticCmdable.CFReserveMaxIterations].
 func (p *Pipe) CFReserveMaxIterations(key string, capacity, maxiterations int64) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CFRESERVEMAXITERATIONS", pl.CFReserveMaxIterations(background, key, capacity, maxiterations))
+	return enqueue[string](p, "CFRESERVEMAXITERATIONS", false, func(b *batch) *redis.StatusCmd {
+		return b.store.CFReserveMaxIterations(background, key, capacity, maxiterations)
+	})
 }
 
 // CFReserveWithArgs wraps [redis.ProbabilisticCmdable.CFReserveWithArgs].
 func (p *Pipe) CFReserveWithArgs(key string, options *redis.CFReserveOptions) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CFRESERVEWITHARGS", pl.CFReserveWithArgs(background, key, options))
+	return enqueue[string](p, "CFRESERVEWITHARGS", false, func(b *batch) *redis.StatusCmd { return b.store.CFReserveWithArgs(background, key, options) })
 }
 
 // CFScanDump wraps [redis.ProbabilisticCmdable.CFScanDump].
 func (p *Pipe) CFScanDump(key string, iterator int64) *Future[redis.ScanDump] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[redis.ScanDump](p, "CFSCANDUMP", pl.CFScanDump(background, key, iterator))
+	return enqueue[redis.ScanDump](p, "CFSCANDUMP", false, func(b *batch) *redis.ScanDumpCmd { return b.store.CFScanDump(background, key, iterator) })
 }
 
 // CMSIncrBy wraps [redis.ProbabilisticCmdable.CMSIncrBy].
 func (p *Pipe) CMSIncrBy(key string, elements ...any) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]int64](p, "CMSINCRBY", pl.CMSIncrBy(background, key, elements...))
+	return enqueue[[]int64](p, "CMSINCRBY", true, func(b *batch) *redis.IntSliceCmd { return b.store.CMSIncrBy(background, key, elements...) })
 }
 
 // CMSInfo wraps [redis.ProbabilisticCmdable.CMSInfo].
 func (p *Pipe) CMSInfo(key string) *Future[redis.CMSInfo] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[redis.CMSInfo](p, "CMSINFO", pl.CMSInfo(background, key))
+	return enqueue[redis.CMSInfo](p, "CMSINFO", false, func(b *batch) *redis.CMSInfoCmd { return b.store.CMSInfo(background, key) })
 }
 
 // CMSInitByDim wraps [redis.ProbabilisticCmdable.CMSInitByDim].
 func (p *Pipe) CMSInitByDim(key string, width, height int64) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CMSINITBYDIM", pl.CMSInitByDim(background, key, width, height))
+	return enqueue[string](p, "CMSINITBYDIM", false, func(b *batch) *redis.StatusCmd { return b.store.CMSInitByDim(background, key, width, height) })
 }
 
 // CMSInitByProb wraps [redis.ProbabilisticCmdable.CMSInitByProb].
 func (p *Pipe) CMSInitByProb(key string, errorRate, probability float64) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CMSINITBYPROB", pl.CMSInitByProb(background, key, errorRate, probability))
+	return enqueue[string](p, "CMSINITBYPROB", false, func(b *batch) *redis.StatusCmd { return b.store.CMSInitByProb(background, key, errorRate, probability) })
 }
 
 // CMSMerge wraps [redis.ProbabilisticCmdable.CMSMerge].
 func (p *Pipe) CMSMerge(destKey string, sourceKeys ...string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CMSMERGE", pl.CMSMerge(background, destKey, sourceKeys...))
+	return enqueue[string](p, "CMSMERGE", false, func(b *batch) *redis.StatusCmd { return b.store.CMSMerge(background, destKey, sourceKeys...) })
 }
 
 // CMSMergeWithWeight wraps [redis.ProbabilisticCmdable.CMSMergeWithWeight].
 func (p *Pipe) CMSMergeWithWeight(destKey string, sourceKeys map[string]int64) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CMSMERGEWITHWEIGHT", pl.CMSMergeWithWeight(background, destKey, sourceKeys))
+	return enqueue[string](p, "CMSMERGEWITHWEIGHT", false, func(b *batch) *redis.StatusCmd { return b.store.CMSMergeWithWeight(background, destKey, sourceKeys) })
 }
 
 // CMSQuery wraps [redis.ProbabilisticCmdable.CMSQuery].
 func (p *Pipe) CMSQuery(key string, elements ...any) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]int64](p, "CMSQUERY", pl.CMSQuery(background, key, elements...))
+	return enqueue[[]int64](p, "CMSQUERY", true, func(b *batch) *redis.IntSliceCmd { return b.store.CMSQuery(background, key, elements...) })
 }
 
 // ClientGetName wraps [redis.Cmdable.ClientGetName].
 func (p *Pipe) ClientGetName() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CLIENTGETNAME", pl.ClientGetName(background))
+	return enqueue[string](p, "CLIENTGETNAME", false, func(b *batch) *redis.StringCmd { return b.store.ClientGetName(background) })
 }
 
 // ClientID wraps [redis.Cmdable.ClientID].
 func (p *Pipe) ClientID() *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "CLIENTID", pl.ClientID(background))
+	return enqueue[int64](p, "CLIENTID", false, func(b *batch) *redis.IntCmd { return b.store.ClientID(background) })
 }
 
 // ClientInfo wraps [redis.Cmdable.ClientInfo].
 func (p *Pipe) ClientInfo() *Future[*redis.ClientInfo] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[*redis.ClientInfo](p, "CLIENTINFO", pl.ClientInfo(background))
+	return enqueue[*redis.ClientInfo](p, "CLIENTINFO", false, func(b *batch) *redis.ClientInfoCmd { return b.store.ClientInfo(background) })
 }
 
 // ClientKill wraps [redis.Cmdable.ClientKill].
 func (p *Pipe) ClientKill(ipPort string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CLIENTKILL", pl.ClientKill(background, ipPort))
+	return enqueue[string](p, "CLIENTKILL", false, func(b *batch) *redis.StatusCmd { return b.store.ClientKill(background, ipPort) })
 }
 
 // ClientKillByFilter wraps [redis.Cmdable.ClientKillByFilter].
 func (p *Pipe) ClientKillByFilter(keys ...string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "CLIENTKILLBYFILTER", pl.ClientKillByFilter(background, keys...))
+	return enqueue[int64](p, "CLIENTKILLBYFILTER", false, func(b *batch) *redis.IntCmd { return b.store.ClientKillByFilter(background, keys...) })
 }
 
 // ClientList wraps [redis.Cmdable.ClientList].
 func (p *Pipe) ClientList() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CLIENTLIST", pl.ClientList(background))
+	return enqueue[string](p, "CLIENTLIST", false, func(b *batch) *redis.StringCmd { return b.store.ClientList(background) })
 }
 
 // ClientMaintNotifications wraps [redis.Cmdable.ClientMaintNotifications].
 func (p *Pipe) ClientMaintNotifications(enabled bool, endpointType string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CLIENTMAINTNOTIFICATIONS", pl.ClientMaintNotifications(background, enabled, endpointType))
+	return enqueue[string](p, "CLIENTMAINTNOTIFICATIONS", false, func(b *batch) *redis.StatusCmd {
+		return b.store.ClientMaintNotifications(background, enabled, endpointType)
+	})
 }
 
 // ClientPause wraps [redis.Cmdable.ClientPause].
 func (p *Pipe) ClientPause(dur time.Duration) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[bool](p, "CLIENTPAUSE", pl.ClientPause(background, dur))
+	return enqueue[bool](p, "CLIENTPAUSE", false, func(b *batch) *redis.BoolCmd { return b.store.ClientPause(background, dur) })
 }
 
 // ClientTracking wraps [redis.Cmdable.ClientTracking].
 func (p *Pipe) ClientTracking(on bool, opt *redis.ClientTrackingOptions) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CLIENTTRACKING", pl.ClientTracking(background, on, opt))
+	return enqueue[string](p, "CLIENTTRACKING", false, func(b *batch) *redis.StatusCmd { return b.store.ClientTracking(background, on, opt) })
 }
 
 // ClientTrackingOff wraps [redis.Cmdable.ClientTrackingOff].
 func (p *Pipe) ClientTrackingOff() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CLIENTTRACKINGOFF", pl.ClientTrackingOff(background))
+	return enqueue[string](p, "CLIENTTRACKINGOFF", false, func(b *batch) *redis.StatusCmd { return b.store.ClientTrackingOff(background) })
 }
 
 // ClientTrackingOn wraps [redis.Cmdable.ClientTrackingOn].
 func (p *Pipe) ClientTrackingOn(opt *redis.ClientTrackingOptions) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CLIENTTRACKINGON", pl.ClientTrackingOn(background, opt))
+	return enqueue[string](p, "CLIENTTRACKINGON", false, func(b *batch) *redis.StatusCmd { return b.store.ClientTrackingOn(background, opt) })
 }
 
 // ClientUnblock wraps [redis.Cmdable.ClientUnblock].
 func (p *Pipe) ClientUnblock(id int64) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "CLIENTUNBLOCK", pl.ClientUnblock(background, id))
+	return enqueue[int64](p, "CLIENTUNBLOCK", false, func(b *batch) *redis.IntCmd { return b.store.ClientUnblock(background, id) })
 }
 
 // ClientUnblockWithError wraps [redis.Cmdable.ClientUnblockWithError].
 func (p *Pipe) ClientUnblockWithError(id int64) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "CLIENTUNBLOCKWITHERROR", pl.ClientUnblockWithError(background, id))
+	return enqueue[int64](p, "CLIENTUNBLOCKWITHERROR", false, func(b *batch) *redis.IntCmd { return b.store.ClientUnblockWithError(background, id) })
 }
 
 // ClientUnpause wraps [redis.Cmdable.ClientUnpause].
 func (p *Pipe) ClientUnpause() *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[bool](p, "CLIENTUNPAUSE", pl.ClientUnpause(background))
+	return enqueue[bool](p, "CLIENTUNPAUSE", false, func(b *batch) *redis.BoolCmd { return b.store.ClientUnpause(background) })
 }
 
 // ClusterAddSlots wraps [redis.ClusterCmdable.ClusterAddSlots].
 func (p *Pipe) ClusterAddSlots(slots ...int) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CLUSTERADDSLOTS", pl.ClusterAddSlots(background, slots...))
+	return enqueue[string](p, "CLUSTERADDSLOTS", false, func(b *batch) *redis.StatusCmd { return b.store.ClusterAddSlots(background, slots...) })
 }
 
 // ClusterAddSlotsRange wraps [redis.ClusterCmdable.ClusterAddSlotsRange].
 func (p *Pipe) ClusterAddSlotsRange(min, max int) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CLUSTERADDSLOTSRANGE", pl.ClusterAddSlotsRange(background, min, max))
+	return enqueue[string](p, "CLUSTERADDSLOTSRANGE", false, func(b *batch) *redis.StatusCmd { return b.store.ClusterAddSlotsRange(background, min, max) })
 }
 
 // ClusterCountFailureReports wraps [redis.ClusterCmdable.ClusterCountFailureReports].
 func (p *Pipe) ClusterCountFailureReports(nodeID string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "CLUSTERCOUNTFAILUREREPORTS", pl.ClusterCountFailureReports(background, nodeID))
+	return enqueue[int64](p, "CLUSTERCOUNTFAILUREREPORTS", false, func(b *batch) *redis.IntCmd { return b.store.ClusterCountFailureReports(background, nodeID) })
 }
 
 // ClusterCountKeysInSlot wraps [redis.ClusterCmdable.ClusterCountKeysInSlot].
 func (p *Pipe) ClusterCountKeysInSlot(slot int) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "CLUSTERCOUNTKEYSINSLOT", pl.ClusterCountKeysInSlot(background, slot))
+	return enqueue[int64](p, "CLUSTERCOUNTKEYSINSLOT", false, func(b *batch) *redis.IntCmd { return b.store.ClusterCountKeysInSlot(background, slot) })
 }
 
 // ClusterDelSlots wraps [redis.ClusterCmdable.ClusterDelSlots].
 func (p *Pipe) ClusterDelSlots(slots ...int) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CLUSTERDELSLOTS", pl.ClusterDelSlots(background, slots...))
+	return enqueue[string](p, "CLUSTERDELSLOTS", false, func(b *batch) *redis.StatusCmd { return b.store.ClusterDelSlots(background, slots...) })
 }
 
 // ClusterDelSlotsRange wraps [redis.ClusterCmdable.ClusterDelSlotsRange].
 func (p *Pipe) ClusterDelSlotsRange(min, max int) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CLUSTERDELSLOTSRANGE", pl.ClusterDelSlotsRange(background, min, max))
+	return enqueue[string](p, "CLUSTERDELSLOTSRANGE", false, func(b *batch) *redis.StatusCmd { return b.store.ClusterDelSlotsRange(background, min, max) })
 }
 
 // ClusterFailover wraps [redis.ClusterCmdable.ClusterFailover].
 func (p *Pipe) ClusterFailover() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CLUSTERFAILOVER", pl.ClusterFailover(background))
+	return enqueue[string](p, "CLUSTERFAILOVER", false, func(b *batch) *redis.StatusCmd { return b.store.ClusterFailover(background) })
 }
 
 // ClusterForget wraps [redis.ClusterCmdable.ClusterForget].
 func (p *Pipe) ClusterForget(nodeID string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CLUSTERFORGET", pl.ClusterForget(background, nodeID))
+	return enqueue[string](p, "CLUSTERFORGET", false, func(b *batch) *redis.StatusCmd { return b.store.ClusterForget(background, nodeID) })
 }
 
 // ClusterGetKeysInSlot wraps [redis.ClusterCmdable.ClusterGetKeysInSlot].
 func (p *Pipe) ClusterGetKeysInSlot(slot, count int) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "CLUSTERGETKEYSINSLOT", pl.ClusterGetKeysInSlot(background, slot, count))
+	return enqueue[[]string](p, "CLUSTERGETKEYSINSLOT", false, func(b *batch) *redis.StringSliceCmd { return b.store.ClusterGetKeysInSlot(background, slot, count) })
 }
 
 // ClusterInfo wraps [redis.ClusterCmdable.ClusterInfo].
 func (p *Pipe) ClusterInfo() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CLUSTERINFO", pl.ClusterInfo(background))
+	return enqueue[string](p, "CLUSTERINFO", false, func(b *batch) *redis.StringCmd { return b.store.ClusterInfo(background) })
 }
 
 // ClusterKeySlot wraps [redis.ClusterCmdable.ClusterKeySlot].
 func (p *Pipe) ClusterKeySlot(key string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "CLUSTERKEYSLOT", pl.ClusterKeySlot(background, key))
+	return enqueue[int64](p, "CLUSTERKEYSLOT", false, func(b *batch) *redis.IntCmd { return b.store.ClusterKeySlot(background, key) })
 }
 
 // ClusterLinks wraps [redis.ClusterCmdable.ClusterLinks].
 func (p *Pipe) ClusterLinks() *Future[[]redis.ClusterLink] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.ClusterLink](p, "CLUSTERLINKS", pl.ClusterLinks(background))
+	return enqueue[[]redis.ClusterLink](p, "CLUSTERLINKS", false, func(b *batch) *redis.ClusterLinksCmd { return b.store.ClusterLinks(background) })
 }
 
 // ClusterMeet wraps [redis.ClusterCmdable.ClusterMeet].
 func (p *Pipe) ClusterMeet(host, port string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CLUSTERMEET", pl.ClusterMeet(background, host, port))
+	return enqueue[string](p, "CLUSTERMEET", false, func(b *batch) *redis.StatusCmd { return b.store.ClusterMeet(background, host, port) })
 }
 
 // ClusterMyID wraps [redis.ClusterCmdable.ClusterMyID].
 func (p *Pipe) ClusterMyID() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CLUSTERMYID", pl.ClusterMyID(background))
+	return enqueue[string](p, "CLUSTERMYID", false, func(b *batch) *redis.StringCmd { return b.store.ClusterMyID(background) })
 }
 
 // ClusterMyShardID wraps [redis.ClusterCmdable.ClusterMyShardID].
 func (p *Pipe) ClusterMyShardID() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CLUSTERMYSHARDID", pl.ClusterMyShardID(background))
+	return enqueue[string](p, "CLUSTERMYSHARDID", false, func(b *batch) *redis.StringCmd { return b.store.ClusterMyShardID(background) })
 }
 
 // ClusterNodes wraps [redis.ClusterCmdable.ClusterNodes].
 func (p *Pipe) ClusterNodes() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CLUSTERNODES", pl.ClusterNodes(background))
+	return enqueue[string](p, "CLUSTERNODES", false, func(b *batch) *redis.StringCmd { return b.store.ClusterNodes(background) })
 }
 
 // ClusterReplicate wraps [redis.ClusterCmdable.ClusterReplicate].
 func (p *Pipe) ClusterReplicate(nodeID string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CLUSTERREPLICATE", pl.ClusterReplicate(background, nodeID))
+	return enqueue[string](p, "CLUSTERREPLICATE", false, func(b *batch) *redis.StatusCmd { return b.store.ClusterReplicate(background, nodeID) })
 }
 
 // ClusterResetHard wraps [redis.ClusterCmdable.ClusterResetHard].
 func (p *Pipe) ClusterResetHard() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CLUSTERRESETHARD", pl.ClusterResetHard(background))
+	return enqueue[string](p, "CLUSTERRESETHARD", false, func(b *batch) *redis.StatusCmd { return b.store.ClusterResetHard(background) })
 }
 
 // ClusterResetSoft wraps [redis.ClusterCmdable.ClusterResetSoft].
 func (p *Pipe) ClusterResetSoft() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CLUSTERRESETSOFT", pl.ClusterResetSoft(background))
+	return enqueue[string](p, "CLUSTERRESETSOFT", false, func(b *batch) *redis.StatusCmd { return b.store.ClusterResetSoft(background) })
 }
 
 // ClusterSaveConfig wraps [redis.ClusterCmdable.ClusterSaveConfig].
 func (p *Pipe) ClusterSaveConfig() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CLUSTERSAVECONFIG", pl.ClusterSaveConfig(background))
+	return enqueue[string](p, "CLUSTERSAVECONFIG", false, func(b *batch) *redis.StatusCmd { return b.store.ClusterSaveConfig(background) })
 }
 
 // ClusterShards wraps [redis.ClusterCmdable.ClusterShards].
 func (p *Pipe) ClusterShards() *Future[[]redis.ClusterShard] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.ClusterShard](p, "CLUSTERSHARDS", pl.ClusterShards(background))
+	return enqueue[[]redis.ClusterShard](p, "CLUSTERSHARDS", false, func(b *batch) *redis.ClusterShardsCmd { return b.store.ClusterShards(background) })
 }
 
 // ClusterSlaves wraps [redis.ClusterCmdable.ClusterSlaves].
 //
 // Deprecated: Use ClusterReplicas instead as of Redis 5.0.0.
 func (p *Pipe) ClusterSlaves(nodeID string) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "CLUSTERSLAVES", pl.ClusterSlaves(background, nodeID))
+	return enqueue[[]string](p, "CLUSTERSLAVES", false, func(b *batch) *redis.StringSliceCmd { return b.store.ClusterSlaves(background, nodeID) })
 }
 
 // ClusterSlots wraps [redis.ClusterCmdable.ClusterSlots].
 //
 // Deprecated: Use ClusterShards instead as of Redis 7.0.0.
 func (p *Pipe) ClusterSlots() *Future[[]redis.ClusterSlot] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.ClusterSlot](p, "CLUSTERSLOTS", pl.ClusterSlots(background))
+	return enqueue[[]redis.ClusterSlot](p, "CLUSTERSLOTS", false, func(b *batch) *redis.ClusterSlotsCmd { return b.store.ClusterSlots(background) })
 }
 
 // Command wraps [redis.Cmdable.Command].
 func (p *Pipe) Command() *Future[map[string]*redis.CommandInfo] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[map[string]*redis.CommandInfo](p, "COMMAND", pl.Command(background))
+	return enqueue[map[string]*redis.CommandInfo](p, "COMMAND", false, func(b *batch) *redis.CommandsInfoCmd { return b.store.Command(background) })
 }
 
 // CommandGetKeys wraps [redis.Cmdable.CommandGetKeys].
 func (p *Pipe) CommandGetKeys(commands ...any) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]string](p, "COMMANDGETKEYS", pl.CommandGetKeys(background, commands...))
+	return enqueue[[]string](p, "COMMANDGETKEYS", true, func(b *batch) *redis.StringSliceCmd { return b.store.CommandGetKeys(background, commands...) })
 }
 
 // CommandGetKeysAndFlags wraps [redis.Cmdable.CommandGetKeysAndFlags].
 func (p *Pipe) CommandGetKeysAndFlags(commands ...any) *Future[[]redis.KeyFlags] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]redis.KeyFlags](p, "COMMANDGETKEYSANDFLAGS", pl.CommandGetKeysAndFlags(background, commands...))
+	return enqueue[[]redis.KeyFlags](p, "COMMANDGETKEYSANDFLAGS", true, func(b *batch) *redis.KeyFlagsCmd { return b.store.CommandGetKeysAndFlags(background, commands...) })
 }
 
 // CommandList wraps [redis.Cmdable.CommandList].
 func (p *Pipe) CommandList(filter *redis.FilterBy) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "COMMANDLIST", pl.CommandList(background, filter))
+	return enqueue[[]string](p, "COMMANDLIST", false, func(b *batch) *redis.StringSliceCmd { return b.store.CommandList(background, filter) })
 }
 
 // ConfigGet wraps [redis.Cmdable.ConfigGet].
 func (p *Pipe) ConfigGet(parameter string) *Future[map[string]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[map[string]string](p, "CONFIGGET", pl.ConfigGet(background, parameter))
+	return enqueue[map[string]string](p, "CONFIGGET", false, func(b *batch) *redis.MapStringStringCmd { return b.store.ConfigGet(background, parameter) })
 }
 
 // ConfigResetStat wraps [redis.Cmdable.ConfigResetStat].
 func (p *Pipe) ConfigResetStat() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CONFIGRESETSTAT", pl.ConfigResetStat(background))
+	return enqueue[string](p, "CONFIGRESETSTAT", false, func(b *batch) *redis.StatusCmd { return b.store.ConfigResetStat(background) })
 }
 
 // ConfigRewrite wraps [redis.Cmdable.ConfigRewrite].
 func (p *Pipe) ConfigRewrite() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CONFIGREWRITE", pl.ConfigRewrite(background))
+	return enqueue[string](p, "CONFIGREWRITE", false, func(b *batch) *redis.StatusCmd { return b.store.ConfigRewrite(background) })
 }
 
 // ConfigSet wraps [redis.Cmdable.ConfigSet].
 func (p *Pipe) ConfigSet(parameter, value string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "CONFIGSET", pl.ConfigSet(background, parameter, value))
+	return enqueue[string](p, "CONFIGSET", false, func(b *batch) *redis.StatusCmd { return b.store.ConfigSet(background, parameter, value) })
 }
 
 // Copy wraps [redis.GenericCmdable.Copy].
 func (p *Pipe) Copy(sourceKey, destKey string, db int, replace bool) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "COPY", pl.Copy(background, sourceKey, destKey, db, replace))
+	return enqueue[int64](p, "COPY", false, func(b *batch) *redis.IntCmd { return b.store.Copy(background, sourceKey, destKey, db, replace) })
 }
 
 // DBSize wraps [redis.Cmdable.DBSize].
 func (p *Pipe) DBSize() *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "DBSIZE", pl.DBSize(background))
+	return enqueue[int64](p, "DBSIZE", false, func(b *batch) *redis.IntCmd { return b.store.DBSize(background) })
 }
 
 // DebugObject wraps [redis.Cmdable.DebugObject].
 func (p *Pipe) DebugObject(key string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "DEBUGOBJECT", pl.DebugObject(background, key))
+	return enqueue[string](p, "DEBUGOBJECT", false, func(b *batch) *redis.StringCmd { return b.store.DebugObject(background, key) })
 }
 
 // Decr wraps [redis.StringCmdable.Decr].
 func (p *Pipe) Decr(key string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "DECR", pl.Decr(background, key))
+	return enqueue[int64](p, "DECR", false, func(b *batch) *redis.IntCmd { return b.store.Decr(background, key) })
 }
 
 // DecrBy wraps [redis.StringCmdable.DecrBy].
 func (p *Pipe) DecrBy(key string, decrement int64) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "DECRBY", pl.DecrBy(background, key, decrement))
+	return enqueue[int64](p, "DECRBY", false, func(b *batch) *redis.IntCmd { return b.store.DecrBy(background, key, decrement) })
 }
 
 // Del wraps [redis.GenericCmdable.Del].
 func (p *Pipe) Del(keys ...string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "DEL", pl.Del(background, keys...))
+	return enqueue[int64](p, "DEL", false, func(b *batch) *redis.IntCmd { return b.store.Del(background, keys...) })
 }
 
 // DelExArgs wraps [redis.StringCmdable.DelExArgs].
 func (p *Pipe) DelExArgs(key string, a redis.DelExArgs) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[int64](p, "DELEXARGS", pl.DelExArgs(background, key, a))
+	return enqueue[int64](p, "DELEXARGS", true, func(b *batch) *redis.IntCmd { return b.store.DelExArgs(background, key, a) })
 }
 
 // Digest wraps [redis.StringCmdable.Digest].
 func (p *Pipe) Digest(key string) *Future[uint64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[uint64](p, "DIGEST", pl.Digest(background, key))
+	return enqueue[uint64](p, "DIGEST", false, func(b *batch) *redis.DigestCmd { return b.store.Digest(background, key) })
 }
 
 // Dump wraps [redis.GenericCmdable.Dump].
 func (p *Pipe) Dump(key string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "DUMP", pl.Dump(background, key))
+	return enqueue[string](p, "DUMP", false, func(b *batch) *redis.StringCmd { return b.store.Dump(background, key) })
 }
 
 // Echo wraps [redis.Cmdable.Echo].
 func (p *Pipe) Echo(message any) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "ECHO", pl.Echo(background, message))
+	return enqueue[string](p, "ECHO", true, func(b *batch) *redis.StringCmd { return b.store.Echo(background, message) })
 }
 
 // Eval wraps [redis.ScriptingFunctionsCmdable.Eval].
 func (p *Pipe) Eval(script string, keys []string, args ...any) *Future[any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[any](p, "EVAL", pl.Eval(background, script, keys, args...))
+	return enqueue[any](p, "EVAL", true, func(b *batch) *redis.Cmd { return b.store.Eval(background, script, keys, args...) })
 }
 
 // EvalRO wraps [redis.ScriptingFunctionsCmdable.EvalRO].
 func (p *Pipe) EvalRO(script string, keys []string, args ...any) *Future[any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[any](p, "EVALRO", pl.EvalRO(background, script, keys, args...))
+	return enqueue[any](p, "EVALRO", true, func(b *batch) *redis.Cmd { return b.store.EvalRO(background, script, keys, args...) })
 }
 
 // EvalSha wraps [redis.ScriptingFunctionsCmdable.EvalSha].
 func (p *Pipe) EvalSha(sha1 string, keys []string, args ...any) *Future[any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[any](p, "EVALSHA", pl.EvalSha(background, sha1, keys, args...))
+	return enqueue[any](p, "EVALSHA", true, func(b *batch) *redis.Cmd { return b.store.EvalSha(background, sha1, keys, args...) })
 }
 
 // EvalShaRO wraps [redis.ScriptingFunctionsCmdable.EvalShaRO].
 func (p *Pipe) EvalShaRO(sha1 string, keys []string, args ...any) *Future[any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[any](p, "EVALSHARO", pl.EvalShaRO(background, sha1, keys, args...))
+	return enqueue[any](p, "EVALSHARO", true, func(b *batch) *redis.Cmd { return b.store.EvalShaRO(background, sha1, keys, args...) })
 }
 
 // Exists wraps [redis.GenericCmdable.Exists].
 func (p *Pipe) Exists(keys ...string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "EXISTS", pl.Exists(background, keys...))
+	return enqueue[int64](p, "EXISTS", false, func(b *batch) *redis.IntCmd { return b.store.Exists(background, keys...) })
 }
 
 // Expire wraps [redis.GenericCmdable.Expire].
 func (p *Pipe) Expire(key string, expiration time.Duration) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[bool](p, "EXPIRE", pl.Expire(background, key, expiration))
+	return enqueue[bool](p, "EXPIRE", false, func(b *batch) *redis.BoolCmd { return b.store.Expire(background, key, expiration) })
 }
 
 // ExpireAt wraps [redis.GenericCmdable.ExpireAt].
 func (p *Pipe) ExpireAt(key string, tm time.Time) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[bool](p, "EXPIREAT", pl.ExpireAt(background, key, tm))
+	return enqueue[bool](p, "EXPIREAT", false, func(b *batch) *redis.BoolCmd { return b.store.ExpireAt(background, key, tm) })
 }
 
 // ExpireGT wraps [redis.GenericCmdable.ExpireGT].
 func (p *Pipe) ExpireGT(key string, expiration time.Duration) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[bool](p, "EXPIREGT", pl.ExpireGT(background, key, expiration))
+	return enqueue[bool](p, "EXPIREGT", false, func(b *batch) *redis.BoolCmd { return b.store.ExpireGT(background, key, expiration) })
 }
 
 // ExpireLT wraps [redis.GenericCmdable.ExpireLT].
 func (p *Pipe) ExpireLT(key string, expiration time.Duration) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[bool](p, "EXPIRELT", pl.ExpireLT(background, key, expiration))
+	return enqueue[bool](p, "EXPIRELT", false, func(b *batch) *redis.BoolCmd { return b.store.ExpireLT(background, key, expiration) })
 }
 
 // ExpireNX wraps [redis.GenericCmdable.ExpireNX].
 func (p *Pipe) ExpireNX(key string, expiration time.Duration) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[bool](p, "EXPIRENX", pl.ExpireNX(background, key, expiration))
+	return enqueue[bool](p, "EXPIRENX", false, func(b *batch) *redis.BoolCmd { return b.store.ExpireNX(background, key, expiration) })
 }
 
 // ExpireTime wraps [redis.GenericCmdable.ExpireTime].
 func (p *Pipe) ExpireTime(key string) *Future[time.Duration] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[time.Duration](p, "EXPIRETIME", pl.ExpireTime(background, key))
+	return enqueue[time.Duration](p, "EXPIRETIME", false, func(b *batch) *redis.DurationCmd { return b.store.ExpireTime(background, key) })
 }
 
 // ExpireXX wraps [redis.GenericCmdable.ExpireXX].
 func (p *Pipe) ExpireXX(key string, expiration time.Duration) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[bool](p, "EXPIREXX", pl.ExpireXX(background, key, expiration))
+	return enqueue[bool](p, "EXPIREXX", false, func(b *batch) *redis.BoolCmd { return b.store.ExpireXX(background, key, expiration) })
 }
 
 // FCall wraps [redis.ScriptingFunctionsCmdable.FCall].
 func (p *Pipe) FCall(function string, keys []string, args ...any) *Future[any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[any](p, "FCALL", pl.FCall(background, function, keys, args...))
+	return enqueue[any](p, "FCALL", true, func(b *batch) *redis.Cmd { return b.store.FCall(background, function, keys, args...) })
 }
 
 // FCallRO wraps [redis.ScriptingFunctionsCmdable.FCallRO].
 func (p *Pipe) FCallRO(function string, keys []string, args ...any) *Future[any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[any](p, "FCALLRO", pl.FCallRO(background, function, keys, args...))
+	return enqueue[any](p, "FCALLRO", true, func(b *batch) *redis.Cmd { return b.store.FCallRO(background, function, keys, args...) })
 }
 
 // FCallRo wraps [redis.ScriptingFunctionsCmdable.FCallRo].
 //
 // Deprecated: to maintain convention FCallRO.
 func (p *Pipe) FCallRo(function string, keys []string, args ...any) *Future[any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[any](p, "FCALLRO", pl.FCallRo(background, function, keys, args...))
+	return enqueue[any](p, "FCALLRO", true, func(b *batch) *redis.Cmd { return b.store.FCallRo(background, function, keys, args...) })
 }
 
 // FTAggregate wraps [redis.SearchCmdable.FTAggregate].
 func (p *Pipe) FTAggregate(index, query string) *Future[map[string]any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[map[string]any](p, "FTAGGREGATE", pl.FTAggregate(background, index, query))
+	return enqueue[map[string]any](p, "FTAGGREGATE", false, func(b *batch) *redis.MapStringInterfaceCmd { return b.store.FTAggregate(background, index, query) })
 }
 
 // FTAggregateWithArgs wraps [redis.SearchCmdable.FTAggregateWithArgs].
 func (p *Pipe) FTAggregateWithArgs(index, query string, options *redis.FTAggregateOptions) *Future[*redis.FTAggregateResult] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[*redis.FTAggregateResult](p, "FTAGGREGATEWITHARGS", pl.FTAggregateWithArgs(background, index, query, options))
+	return enqueue[*redis.FTAggregateResult](p, "FTAGGREGATEWITHARGS", true, func(b *batch) *redis.AggregateCmd {
+		return b.store.FTAggregateWithArgs(background, index, query, options)
+	})
 }
 
 // FTAliasAdd wraps [redis.SearchCmdable.FTAliasAdd].
 func (p *Pipe) FTAliasAdd(index, alias string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "FTALIASADD", pl.FTAliasAdd(background, index, alias))
+	return enqueue[string](p, "FTALIASADD", false, func(b *batch) *redis.StatusCmd { return b.store.FTAliasAdd(background, index, alias) })
 }
 
 // FTAliasDel wraps [redis.SearchCmdable.FTAliasDel].
 func (p *Pipe) FTAliasDel(alias string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "FTALIASDEL", pl.FTAliasDel(background, alias))
+	return enqueue[string](p, "FTALIASDEL", false, func(b *batch) *redis.StatusCmd { return b.store.FTAliasDel(background, alias) })
 }
 
 // FTAliasList wraps [redis.SearchCmdable.FTAliasList].
 func (p *Pipe) FTAliasList(index string) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "FTALIASLIST", pl.FTAliasList(background, index))
+	return enqueue[[]string](p, "FTALIASLIST", false, func(b *batch) *redis.StringSliceCmd { return b.store.FTAliasList(background, index) })
 }
 
 // FTAliasUpdate wraps [redis.SearchCmdable.FTAliasUpdate].
 func (p *Pipe) FTAliasUpdate(index, alias string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "FTALIASUPDATE", pl.FTAliasUpdate(background, index, alias))
+	return enqueue[string](p, "FTALIASUPDATE", false, func(b *batch) *redis.StatusCmd { return b.store.FTAliasUpdate(background, index, alias) })
 }
 
 // FTAlter wraps [redis.SearchCmdable.FTAlter].
 func (p *Pipe) FTAlter(index string, skipInitialScan bool, definition []any) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "FTALTER", pl.FTAlter(background, index, skipInitialScan, definition))
+	return enqueue[string](p, "FTALTER", true, func(b *batch) *redis.StatusCmd {
+		return b.store.FTAlter(background, index, skipInitialScan, definition)
+	})
 }
 
 // FTConfigGet wraps [redis.SearchCmdable.FTConfigGet].
@@ -1385,9 +1045,7 @@ func (p *Pipe) FTAlter(index string, skipInitialScan bool, definition []any) *Fu
 // All configuration will be done with the CONFIG GET command.
 // For more information check [redis.Client.ConfigGet] and [CONFIG GET Documentation]
 func (p *Pipe) FTConfigGet(option string) *Future[map[string]any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[map[string]any](p, "FTCONFIGGET", pl.FTConfigGet(background, option))
+	return enqueue[map[string]any](p, "FTCONFIGGET", false, func(b *batch) *redis.MapMapStringInterfaceCmd { return b.store.FTConfigGet(background, option) })
 }
 
 // FTConfigSet wraps [redis.SearchCmdable.FTConfigSet].
@@ -1396,3036 +1054,2273 @@ func (p *Pipe) FTConfigGet(option string) *Future[map[string]any] {
 // All configuration will be done with the CONFIG SET command.
 // For more information check [redis.Client.ConfigSet] and [CONFIG SET Documentation]
 func (p *Pipe) FTConfigSet(option string, value any) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "FTCONFIGSET", pl.FTConfigSet(background, option, value))
+	return enqueue[string](p, "FTCONFIGSET", true, func(b *batch) *redis.StatusCmd { return b.store.FTConfigSet(background, option, value) })
 }
 
 // FTCreate wraps [redis.SearchCmdable.FTCreate].
 func (p *Pipe) FTCreate(index string, options *redis.FTCreateOptions, schema ...*redis.FieldSchema) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "FTCREATE", pl.FTCreate(background, index, options, schema...))
+	return enqueue[string](p, "FTCREATE", true, func(b *batch) *redis.StatusCmd { return b.store.FTCreate(background, index, options, schema...) })
 }
 
 // FTCursorDel wraps [redis.SearchCmdable.FTCursorDel].
 func (p *Pipe) FTCursorDel(index string, cursorId int) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "FTCURSORDEL", pl.FTCursorDel(background, index, cursorId))
+	return enqueue[string](p, "FTCURSORDEL", false, func(b *batch) *redis.StatusCmd { return b.store.FTCursorDel(background, index, cursorId) })
 }
 
 // FTCursorRead wraps [redis.SearchCmdable.FTCursorRead].
 func (p *Pipe) FTCursorRead(index string, cursorId, count int) *Future[map[string]any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[map[string]any](p, "FTCURSORREAD", pl.FTCursorRead(background, index, cursorId, count))
+	return enqueue[map[string]any](p, "FTCURSORREAD", false, func(b *batch) *redis.MapStringInterfaceCmd {
+		return b.store.FTCursorRead(background, index, cursorId, count)
+	})
 }
 
 // FTDictAdd wraps [redis.SearchCmdable.FTDictAdd].
 func (p *Pipe) FTDictAdd(dict string, term ...any) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[int64](p, "FTDICTADD", pl.FTDictAdd(background, dict, term...))
+	return enqueue[int64](p, "FTDICTADD", true, func(b *batch) *redis.IntCmd { return b.store.FTDictAdd(background, dict, term...) })
 }
 
 // FTDictDel wraps [redis.SearchCmdable.FTDictDel].
 func (p *Pipe) FTDictDel(dict string, term ...any) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[int64](p, "FTDICTDEL", pl.FTDictDel(background, dict, term...))
+	return enqueue[int64](p, "FTDICTDEL", true, func(b *batch) *redis.IntCmd { return b.store.FTDictDel(background, dict, term...) })
 }
 
 // FTDictDump wraps [redis.SearchCmdable.FTDictDump].
 func (p *Pipe) FTDictDump(dict string) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "FTDICTDUMP", pl.FTDictDump(background, dict))
+	return enqueue[[]string](p, "FTDICTDUMP", false, func(b *batch) *redis.StringSliceCmd { return b.store.FTDictDump(background, dict) })
 }
 
 // FTDropIndex wraps [redis.SearchCmdable.FTDropIndex].
 func (p *Pipe) FTDropIndex(index string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "FTDROPINDEX", pl.FTDropIndex(background, index))
+	return enqueue[string](p, "FTDROPINDEX", false, func(b *batch) *redis.StatusCmd { return b.store.FTDropIndex(background, index) })
 }
 
 // FTDropIndexWithArgs wraps [redis.SearchCmdable.FTDropIndexWithArgs].
 func (p *Pipe) FTDropIndexWithArgs(index string, options *redis.FTDropIndexOptions) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "FTDROPINDEXWITHARGS", pl.FTDropIndexWithArgs(background, index, options))
+	return enqueue[string](p, "FTDROPINDEXWITHARGS", false, func(b *batch) *redis.StatusCmd { return b.store.FTDropIndexWithArgs(background, index, options) })
 }
 
 // FTExplain wraps [redis.SearchCmdable.FTExplain].
 func (p *Pipe) FTExplain(index, query string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "FTEXPLAIN", pl.FTExplain(background, index, query))
+	return enqueue[string](p, "FTEXPLAIN", false, func(b *batch) *redis.StringCmd { return b.store.FTExplain(background, index, query) })
 }
 
 // FTExplainWithArgs wraps [redis.SearchCmdable.FTExplainWithArgs].
 func (p *Pipe) FTExplainWithArgs(index, query string, options *redis.FTExplainOptions) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "FTEXPLAINWITHARGS", pl.FTExplainWithArgs(background, index, query, options))
+	return enqueue[string](p, "FTEXPLAINWITHARGS", false, func(b *batch) *redis.StringCmd { return b.store.FTExplainWithArgs(background, index, query, options) })
 }
 
 // FTHybrid wraps [redis.SearchCmdable.FTHybrid].
 func (p *Pipe) FTHybrid(index, searchExpr, vectorField string, vectorData redis.Vector) *Future[redis.FTHybridResult] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[redis.FTHybridResult](p, "FTHYBRID", pl.FTHybrid(background, index, searchExpr, vectorField, vectorData))
+	return enqueue[redis.FTHybridResult](p, "FTHYBRID", true, func(b *batch) *redis.FTHybridCmd {
+		return b.store.FTHybrid(background, index, searchExpr, vectorField, vectorData)
+	})
 }
 
 // FTHybridWithArgs wraps [redis.SearchCmdable.FTHybridWithArgs].
 func (p *Pipe) FTHybridWithArgs(index string, options *redis.FTHybridOptions) *Future[redis.FTHybridResult] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[redis.FTHybridResult](p, "FTHYBRIDWITHARGS", pl.FTHybridWithArgs(background, index, options))
+	return enqueue[redis.FTHybridResult](p, "FTHYBRIDWITHARGS", true, func(b *batch) *redis.FTHybridCmd { return b.store.FTHybridWithArgs(background, index, options) })
 }
 
 // FTInfo wraps [redis.SearchCmdable.FTInfo].
 func (p *Pipe) FTInfo(index string) *Future[redis.FTInfoResult] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[redis.FTInfoResult](p, "FTINFO", pl.FTInfo(background, index))
+	return enqueue[redis.FTInfoResult](p, "FTINFO", false, func(b *batch) *redis.FTInfoCmd { return b.store.FTInfo(background, index) })
 }
 
 // FTSearch wraps [redis.SearchCmdable.FTSearch].
 func (p *Pipe) FTSearch(index, query string) *Future[redis.FTSearchResult] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[redis.FTSearchResult](p, "FTSEARCH", pl.FTSearch(background, index, query))
+	return enqueue[redis.FTSearchResult](p, "FTSEARCH", false, func(b *batch) *redis.FTSearchCmd { return b.store.FTSearch(background, index, query) })
 }
 
 // FTSearchWithArgs wraps [redis.SearchCmdable.FTSearchWithArgs].
 func (p *Pipe) FTSearchWithArgs(index, query string, options *redis.FTSearchOptions) *Future[redis.FTSearchResult] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[redis.FTSearchResult](p, "FTSEARCHWITHARGS", pl.FTSearchWithArgs(background, index, query, options))
+	return enqueue[redis.FTSearchResult](p, "FTSEARCHWITHARGS", true, func(b *batch) *redis.FTSearchCmd { return b.store.FTSearchWithArgs(background, index, query, options) })
 }
 
 // FTSpellCheck wraps [redis.SearchCmdable.FTSpellCheck].
 func (p *Pipe) FTSpellCheck(index, query string) *Future[[]redis.SpellCheckResult] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.SpellCheckResult](p, "FTSPELLCHECK", pl.FTSpellCheck(background, index, query))
+	return enqueue[[]redis.SpellCheckResult](p, "FTSPELLCHECK", false, func(b *batch) *redis.FTSpellCheckCmd { return b.store.FTSpellCheck(background, index, query) })
 }
 
 // FTSpellCheckWithArgs wraps [redis.SearchCmdable.FTSpellCheckWithArgs].
 func (p *Pipe) FTSpellCheckWithArgs(index, query string, options *redis.FTSpellCheckOptions) *Future[[]redis.SpellCheckResult] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]redis.SpellCheckResult](p, "FTSPELLCHECKWITHARGS", pl.FTSpellCheckWithArgs(background, index, query, options))
+	return enqueue[[]redis.SpellCheckResult](p, "FTSPELLCHECKWITHARGS", true, func(b *batch) *redis.FTSpellCheckCmd {
+		return b.store.FTSpellCheckWithArgs(background, index, query, options)
+	})
 }
 
 // FTSynDump wraps [redis.SearchCmdable.FTSynDump].
 func (p *Pipe) FTSynDump(index string) *Future[[]redis.FTSynDumpResult] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.FTSynDumpResult](p, "FTSYNDUMP", pl.FTSynDump(background, index))
+	return enqueue[[]redis.FTSynDumpResult](p, "FTSYNDUMP", false, func(b *batch) *redis.FTSynDumpCmd { return b.store.FTSynDump(background, index) })
 }
 
 // FTSynUpdate wraps [redis.SearchCmdable.FTSynUpdate].
 func (p *Pipe) FTSynUpdate(index string, synGroupId any, terms []any) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "FTSYNUPDATE", pl.FTSynUpdate(background, index, synGroupId, terms))
+	return enqueue[string](p, "FTSYNUPDATE", true, func(b *batch) *redis.StatusCmd { return b.store.FTSynUpdate(background, index, synGroupId, terms) })
 }
 
 // FTSynUpdateWithArgs wraps [redis.SearchCmdable.FTSynUpdateWithArgs].
 func (p *Pipe) FTSynUpdateWithArgs(index string, synGroupId any, options *redis.FTSynUpdateOptions, terms []any) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "FTSYNUPDATEWITHARGS", pl.FTSynUpdateWithArgs(background, index, synGroupId, options, terms))
+	return enqueue[string](p, "FTSYNUPDATEWITHARGS", true, func(b *batch) *redis.StatusCmd {
+		return b.store.FTSynUpdateWithArgs(background, index, synGroupId, options, terms)
+	})
 }
 
 // FTTagVals wraps [redis.SearchCmdable.FTTagVals].
 func (p *Pipe) FTTagVals(index, field string) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "FTTAGVALS", pl.FTTagVals(background, index, field))
+	return enqueue[[]string](p, "FTTAGVALS", false, func(b *batch) *redis.StringSliceCmd { return b.store.FTTagVals(background, index, field) })
 }
 
 // FT_List wraps [redis.SearchCmdable.FT_List].
 func (p *Pipe) FT_List() *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "FT_LIST", pl.FT_List(background))
+	return enqueue[[]string](p, "FT_LIST", false, func(b *batch) *redis.StringSliceCmd { return b.store.FT_List(background) })
 }
 
 // FlushAll wraps [redis.Cmdable.FlushAll].
 func (p *Pipe) FlushAll() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "FLUSHALL", pl.FlushAll(background))
+	return enqueue[string](p, "FLUSHALL", false, func(b *batch) *redis.StatusCmd { return b.store.FlushAll(background) })
 }
 
 // FlushAllAsync wraps [redis.Cmdable.FlushAllAsync].
 func (p *Pipe) FlushAllAsync() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "FLUSHALLASYNC", pl.FlushAllAsync(background))
+	return enqueue[string](p, "FLUSHALLASYNC", false, func(b *batch) *redis.StatusCmd { return b.store.FlushAllAsync(background) })
 }
 
 // FlushDB wraps [redis.Cmdable.FlushDB].
 func (p *Pipe) FlushDB() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "FLUSHDB", pl.FlushDB(background))
+	return enqueue[string](p, "FLUSHDB", false, func(b *batch) *redis.StatusCmd { return b.store.FlushDB(background) })
 }
 
 // FlushDBAsync wraps [redis.Cmdable.FlushDBAsync].
 func (p *Pipe) FlushDBAsync() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "FLUSHDBASYNC", pl.FlushDBAsync(background))
+	return enqueue[string](p, "FLUSHDBASYNC", false, func(b *batch) *redis.StatusCmd { return b.store.FlushDBAsync(background) })
 }
 
 // FunctionDelete wraps [redis.ScriptingFunctionsCmdable.FunctionDelete].
 func (p *Pipe) FunctionDelete(libName string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "FUNCTIONDELETE", pl.FunctionDelete(background, libName))
+	return enqueue[string](p, "FUNCTIONDELETE", false, func(b *batch) *redis.StringCmd { return b.store.FunctionDelete(background, libName) })
 }
 
 // FunctionDump wraps [redis.ScriptingFunctionsCmdable.FunctionDump].
 func (p *Pipe) FunctionDump() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "FUNCTIONDUMP", pl.FunctionDump(background))
+	return enqueue[string](p, "FUNCTIONDUMP", false, func(b *batch) *redis.StringCmd { return b.store.FunctionDump(background) })
 }
 
 // FunctionFlush wraps [redis.ScriptingFunctionsCmdable.FunctionFlush].
 func (p *Pipe) FunctionFlush() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "FUNCTIONFLUSH", pl.FunctionFlush(background))
+	return enqueue[string](p, "FUNCTIONFLUSH", false, func(b *batch) *redis.StringCmd { return b.store.FunctionFlush(background) })
 }
 
 // FunctionFlushAsync wraps [redis.ScriptingFunctionsCmdable.FunctionFlushAsync].
 func (p *Pipe) FunctionFlushAsync() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "FUNCTIONFLUSHASYNC", pl.FunctionFlushAsync(background))
+	return enqueue[string](p, "FUNCTIONFLUSHASYNC", false, func(b *batch) *redis.StringCmd { return b.store.FunctionFlushAsync(background) })
 }
 
 // FunctionKill wraps [redis.ScriptingFunctionsCmdable.FunctionKill].
 func (p *Pipe) FunctionKill() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "FUNCTIONKILL", pl.FunctionKill(background))
+	return enqueue[string](p, "FUNCTIONKILL", false, func(b *batch) *redis.StringCmd { return b.store.FunctionKill(background) })
 }
 
 // FunctionList wraps [redis.ScriptingFunctionsCmdable.FunctionList].
 func (p *Pipe) FunctionList(q redis.FunctionListQuery) *Future[[]redis.Library] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.Library](p, "FUNCTIONLIST", pl.FunctionList(background, q))
+	return enqueue[[]redis.Library](p, "FUNCTIONLIST", false, func(b *batch) *redis.FunctionListCmd { return b.store.FunctionList(background, q) })
 }
 
 // FunctionLoad wraps [redis.ScriptingFunctionsCmdable.FunctionLoad].
 func (p *Pipe) FunctionLoad(code string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "FUNCTIONLOAD", pl.FunctionLoad(background, code))
+	return enqueue[string](p, "FUNCTIONLOAD", false, func(b *batch) *redis.StringCmd { return b.store.FunctionLoad(background, code) })
 }
 
 // FunctionLoadReplace wraps [redis.ScriptingFunctionsCmdable.FunctionLoadReplace].
 func (p *Pipe) FunctionLoadReplace(code string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "FUNCTIONLOADREPLACE", pl.FunctionLoadReplace(background, code))
+	return enqueue[string](p, "FUNCTIONLOADREPLACE", false, func(b *batch) *redis.StringCmd { return b.store.FunctionLoadReplace(background, code) })
 }
 
 // FunctionRestore wraps [redis.ScriptingFunctionsCmdable.FunctionRestore].
 func (p *Pipe) FunctionRestore(libDump string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "FUNCTIONRESTORE", pl.FunctionRestore(background, libDump))
+	return enqueue[string](p, "FUNCTIONRESTORE", false, func(b *batch) *redis.StringCmd { return b.store.FunctionRestore(background, libDump) })
 }
 
 // FunctionStats wraps [redis.ScriptingFunctionsCmdable.FunctionStats].
 func (p *Pipe) FunctionStats() *Future[redis.FunctionStats] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[redis.FunctionStats](p, "FUNCTIONSTATS", pl.FunctionStats(background))
+	return enqueue[redis.FunctionStats](p, "FUNCTIONSTATS", false, func(b *batch) *redis.FunctionStatsCmd { return b.store.FunctionStats(background) })
 }
 
 // GeoAdd wraps [redis.GeoCmdable.GeoAdd].
 func (p *Pipe) GeoAdd(key string, geoLocation ...*redis.GeoLocation) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "GEOADD", pl.GeoAdd(background, key, geoLocation...))
+	return enqueue[int64](p, "GEOADD", false, func(b *batch) *redis.IntCmd { return b.store.GeoAdd(background, key, geoLocation...) })
 }
 
 // GeoDist wraps [redis.GeoCmdable.GeoDist].
 func (p *Pipe) GeoDist(key, member1, member2, unit string) *Future[float64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[float64](p, "GEODIST", pl.GeoDist(background, key, member1, member2, unit))
+	return enqueue[float64](p, "GEODIST", false, func(b *batch) *redis.FloatCmd { return b.store.GeoDist(background, key, member1, member2, unit) })
 }
 
 // GeoHash wraps [redis.GeoCmdable.GeoHash].
 func (p *Pipe) GeoHash(key string, members ...string) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "GEOHASH", pl.GeoHash(background, key, members...))
+	return enqueue[[]string](p, "GEOHASH", false, func(b *batch) *redis.StringSliceCmd { return b.store.GeoHash(background, key, members...) })
 }
 
 // GeoPos wraps [redis.GeoCmdable.GeoPos].
 func (p *Pipe) GeoPos(key string, members ...string) *Future[[]*redis.GeoPos] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]*redis.GeoPos](p, "GEOPOS", pl.GeoPos(background, key, members...))
+	return enqueue[[]*redis.GeoPos](p, "GEOPOS", false, func(b *batch) *redis.GeoPosCmd { return b.store.GeoPos(background, key, members...) })
 }
 
 // GeoRadius wraps [redis.GeoCmdable.GeoRadius].
 //
 // Deprecated: Use GeoSearch with BYRADIUS argument instead as of Redis 6.2.0.
 func (p *Pipe) GeoRadius(key string, longitude, latitude float64, query *redis.GeoRadiusQuery) *Future[[]redis.GeoLocation] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.GeoLocation](p, "GEORADIUS", pl.GeoRadius(background, key, longitude, latitude, query))
+	return enqueue[[]redis.GeoLocation](p, "GEORADIUS", false, func(b *batch) *redis.GeoLocationCmd {
+		return b.store.GeoRadius(background, key, longitude, latitude, query)
+	})
 }
 
 // GeoRadiusByMember wraps [redis.GeoCmdable.GeoRadiusByMember].
 //
 // Deprecated: Use GeoSearch with BYRADIUS and FROMMEMBER arguments instead as of Redis 6.2.0.
 func (p *Pipe) GeoRadiusByMember(key, member string, query *redis.GeoRadiusQuery) *Future[[]redis.GeoLocation] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.GeoLocation](p, "GEORADIUSBYMEMBER", pl.GeoRadiusByMember(background, key, member, query))
+	return enqueue[[]redis.GeoLocation](p, "GEORADIUSBYMEMBER", false, func(b *batch) *redis.GeoLocationCmd { return b.store.GeoRadiusByMember(background, key, member, query) })
 }
 
 // GeoRadiusByMemberStore wraps [redis.GeoCmdable.GeoRadiusByMemberStore].
 func (p *Pipe) GeoRadiusByMemberStore(key, member string, query *redis.GeoRadiusQuery) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "GEORADIUSBYMEMBERSTORE", pl.GeoRadiusByMemberStore(background, key, member, query))
+	return enqueue[int64](p, "GEORADIUSBYMEMBERSTORE", false, func(b *batch) *redis.IntCmd { return b.store.GeoRadiusByMemberStore(background, key, member, query) })
 }
 
 // GeoRadiusStore wraps [redis.GeoCmdable.GeoRadiusStore].
 func (p *Pipe) GeoRadiusStore(key string, longitude, latitude float64, query *redis.GeoRadiusQuery) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "GEORADIUSSTORE", pl.GeoRadiusStore(background, key, longitude, latitude, query))
+	return enqueue[int64](p, "GEORADIUSSTORE", false, func(b *batch) *redis.IntCmd {
+		return b.store.GeoRadiusStore(background, key, longitude, latitude, query)
+	})
 }
 
 // GeoSearch wraps [redis.GeoCmdable.GeoSearch].
 func (p *Pipe) GeoSearch(key string, q *redis.GeoSearchQuery) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "GEOSEARCH", pl.GeoSearch(background, key, q))
+	return enqueue[[]string](p, "GEOSEARCH", false, func(b *batch) *redis.StringSliceCmd { return b.store.GeoSearch(background, key, q) })
 }
 
 // GeoSearchLocation wraps [redis.GeoCmdable.GeoSearchLocation].
 func (p *Pipe) GeoSearchLocation(key string, q *redis.GeoSearchLocationQuery) *Future[[]redis.GeoLocation] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.GeoLocation](p, "GEOSEARCHLOCATION", pl.GeoSearchLocation(background, key, q))
+	return enqueue[[]redis.GeoLocation](p, "GEOSEARCHLOCATION", false, func(b *batch) *redis.GeoSearchLocationCmd { return b.store.GeoSearchLocation(background, key, q) })
 }
 
 // GeoSearchStore wraps [redis.GeoCmdable.GeoSearchStore].
 func (p *Pipe) GeoSearchStore(key, store string, q *redis.GeoSearchStoreQuery) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "GEOSEARCHSTORE", pl.GeoSearchStore(background, key, store, q))
+	return enqueue[int64](p, "GEOSEARCHSTORE", false, func(b *batch) *redis.IntCmd { return b.store.GeoSearchStore(background, key, store, q) })
 }
 
 // Get wraps [redis.StringCmdable.Get].
 func (p *Pipe) Get(key string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "GET", pl.Get(background, key))
+	return enqueue[string](p, "GET", false, func(b *batch) *redis.StringCmd { return b.store.Get(background, key) })
 }
 
 // GetBit wraps [redis.BitMapCmdable.GetBit].
 func (p *Pipe) GetBit(key string, offset int64) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "GETBIT", pl.GetBit(background, key, offset))
+	return enqueue[int64](p, "GETBIT", false, func(b *batch) *redis.IntCmd { return b.store.GetBit(background, key, offset) })
 }
 
 // GetDel wraps [redis.StringCmdable.GetDel].
 func (p *Pipe) GetDel(key string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "GETDEL", pl.GetDel(background, key))
+	return enqueue[string](p, "GETDEL", false, func(b *batch) *redis.StringCmd { return b.store.GetDel(background, key) })
 }
 
 // GetEx wraps [redis.StringCmdable.GetEx].
 func (p *Pipe) GetEx(key string, expiration time.Duration) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "GETEX", pl.GetEx(background, key, expiration))
+	return enqueue[string](p, "GETEX", false, func(b *batch) *redis.StringCmd { return b.store.GetEx(background, key, expiration) })
 }
 
 // GetRange wraps [redis.StringCmdable.GetRange].
 func (p *Pipe) GetRange(key string, start, end int64) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "GETRANGE", pl.GetRange(background, key, start, end))
+	return enqueue[string](p, "GETRANGE", false, func(b *batch) *redis.StringCmd { return b.store.GetRange(background, key, start, end) })
 }
 
 // GetSet wraps [redis.StringCmdable.GetSet].
 //
 // Deprecated: Use SetArgs with Get option instead as of Redis 6.2.0.
 func (p *Pipe) GetSet(key string, value any) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "GETSET", pl.GetSet(background, key, value))
+	return enqueue[string](p, "GETSET", true, func(b *batch) *redis.StringCmd { return b.store.GetSet(background, key, value) })
 }
 
 // GetToBuffer wraps [redis.StringCmdable.GetToBuffer].
 func (p *Pipe) GetToBuffer(key string, buf []byte) *Future[int] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int](p, "GETTOBUFFER", pl.GetToBuffer(background, key, buf))
+	return enqueue[int](p, "GETTOBUFFER", false, func(b *batch) *redis.ZeroCopyStringCmd { return b.store.GetToBuffer(background, key, buf) })
 }
 
 // HDel wraps [redis.HashCmdable.HDel].
 func (p *Pipe) HDel(key string, fields ...string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "HDEL", pl.HDel(background, key, fields...))
+	return enqueue[int64](p, "HDEL", false, func(b *batch) *redis.IntCmd { return b.store.HDel(background, key, fields...) })
 }
 
 // HExists wraps [redis.HashCmdable.HExists].
 func (p *Pipe) HExists(key, field string) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[bool](p, "HEXISTS", pl.HExists(background, key, field))
+	return enqueue[bool](p, "HEXISTS", false, func(b *batch) *redis.BoolCmd { return b.store.HExists(background, key, field) })
 }
 
 // HExpire wraps [redis.HashCmdable.HExpire].
 func (p *Pipe) HExpire(key string, expiration time.Duration, fields ...string) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "HEXPIRE", pl.HExpire(background, key, expiration, fields...))
+	return enqueue[[]int64](p, "HEXPIRE", false, func(b *batch) *redis.IntSliceCmd { return b.store.HExpire(background, key, expiration, fields...) })
 }
 
 // HExpireAt wraps [redis.HashCmdable.HExpireAt].
 func (p *Pipe) HExpireAt(key string, tm time.Time, fields ...string) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "HEXPIREAT", pl.HExpireAt(background, key, tm, fields...))
+	return enqueue[[]int64](p, "HEXPIREAT", false, func(b *batch) *redis.IntSliceCmd { return b.store.HExpireAt(background, key, tm, fields...) })
 }
 
 // HExpireAtWithArgs wraps [redis.HashCmdable.HExpireAtWithArgs].
 func (p *Pipe) HExpireAtWithArgs(key string, tm time.Time, expirationArgs redis.HExpireArgs, fields ...string) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "HEXPIREATWITHARGS", pl.HExpireAtWithArgs(background, key, tm, expirationArgs, fields...))
+	return enqueue[[]int64](p, "HEXPIREATWITHARGS", false, func(b *batch) *redis.IntSliceCmd {
+		return b.store.HExpireAtWithArgs(background, key, tm, expirationArgs, fields...)
+	})
 }
 
 // HExpireTime wraps [redis.HashCmdable.HExpireTime].
 func (p *Pipe) HExpireTime(key string, fields ...string) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "HEXPIRETIME", pl.HExpireTime(background, key, fields...))
+	return enqueue[[]int64](p, "HEXPIRETIME", false, func(b *batch) *redis.IntSliceCmd { return b.store.HExpireTime(background, key, fields...) })
 }
 
 // HExpireWithArgs wraps [redis.HashCmdable.HExpireWithArgs].
 func (p *Pipe) HExpireWithArgs(key string, expiration time.Duration, expirationArgs redis.HExpireArgs, fields ...string) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "HEXPIREWITHARGS", pl.HExpireWithArgs(background, key, expiration, expirationArgs, fields...))
+	return enqueue[[]int64](p, "HEXPIREWITHARGS", false, func(b *batch) *redis.IntSliceCmd {
+		return b.store.HExpireWithArgs(background, key, expiration, expirationArgs, fields...)
+	})
 }
 
 // HGet wraps [redis.HashCmdable.HGet].
 func (p *Pipe) HGet(key, field string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "HGET", pl.HGet(background, key, field))
+	return enqueue[string](p, "HGET", false, func(b *batch) *redis.StringCmd { return b.store.HGet(background, key, field) })
 }
 
 // HGetAll wraps [redis.HashCmdable.HGetAll].
 func (p *Pipe) HGetAll(key string) *Future[map[string]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[map[string]string](p, "HGETALL", pl.HGetAll(background, key))
+	return enqueue[map[string]string](p, "HGETALL", false, func(b *batch) *redis.MapStringStringCmd { return b.store.HGetAll(background, key) })
 }
 
 // HGetDel wraps [redis.HashCmdable.HGetDel].
 func (p *Pipe) HGetDel(key string, fields ...string) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "HGETDEL", pl.HGetDel(background, key, fields...))
+	return enqueue[[]string](p, "HGETDEL", false, func(b *batch) *redis.StringSliceCmd { return b.store.HGetDel(background, key, fields...) })
 }
 
 // HGetEX wraps [redis.HashCmdable.HGetEX].
 func (p *Pipe) HGetEX(key string, fields ...string) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "HGETEX", pl.HGetEX(background, key, fields...))
+	return enqueue[[]string](p, "HGETEX", false, func(b *batch) *redis.StringSliceCmd { return b.store.HGetEX(background, key, fields...) })
 }
 
 // HGetEXWithArgs wraps [redis.HashCmdable.HGetEXWithArgs].
 func (p *Pipe) HGetEXWithArgs(key string, options *redis.HGetEXOptions, fields ...string) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "HGETEXWITHARGS", pl.HGetEXWithArgs(background, key, options, fields...))
+	return enqueue[[]string](p, "HGETEXWITHARGS", false, func(b *batch) *redis.StringSliceCmd {
+		return b.store.HGetEXWithArgs(background, key, options, fields...)
+	})
 }
 
 // HImportDiscard wraps [redis.HashCmdable.HImportDiscard].
 func (p *Pipe) HImportDiscard(fieldsetName string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "HIMPORTDISCARD", pl.HImportDiscard(background, fieldsetName))
+	return enqueue[int64](p, "HIMPORTDISCARD", false, func(b *batch) *redis.IntCmd { return b.store.HImportDiscard(background, fieldsetName) })
 }
 
 // HImportDiscardAll wraps [redis.HashCmdable.HImportDiscardAll].
 func (p *Pipe) HImportDiscardAll() *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "HIMPORTDISCARDALL", pl.HImportDiscardAll(background))
+	return enqueue[int64](p, "HIMPORTDISCARDALL", false, func(b *batch) *redis.IntCmd { return b.store.HImportDiscardAll(background) })
 }
 
 // HImportPrepare wraps [redis.HashCmdable.HImportPrepare].
 func (p *Pipe) HImportPrepare(fieldsetName string, fields ...string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "HIMPORTPREPARE", pl.HImportPrepare(background, fieldsetName, fields...))
+	return enqueue[string](p, "HIMPORTPREPARE", false, func(b *batch) *redis.StatusCmd { return b.store.HImportPrepare(background, fieldsetName, fields...) })
 }
 
 // HImportSet wraps [redis.HashCmdable.HImportSet].
 func (p *Pipe) HImportSet(key, fieldsetName string, values ...any) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "HIMPORTSET", pl.HImportSet(background, key, fieldsetName, values...))
+	return enqueue[string](p, "HIMPORTSET", true, func(b *batch) *redis.StatusCmd { return b.store.HImportSet(background, key, fieldsetName, values...) })
 }
 
 // HIncrBy wraps [redis.HashCmdable.HIncrBy].
 func (p *Pipe) HIncrBy(key, field string, incr int64) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "HINCRBY", pl.HIncrBy(background, key, field, incr))
+	return enqueue[int64](p, "HINCRBY", false, func(b *batch) *redis.IntCmd { return b.store.HIncrBy(background, key, field, incr) })
 }
 
 // HIncrByFloat wraps [redis.HashCmdable.HIncrByFloat].
 func (p *Pipe) HIncrByFloat(key, field string, incr float64) *Future[float64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[float64](p, "HINCRBYFLOAT", pl.HIncrByFloat(background, key, field, incr))
+	return enqueue[float64](p, "HINCRBYFLOAT", false, func(b *batch) *redis.FloatCmd { return b.store.HIncrByFloat(background, key, field, incr) })
 }
 
 // HKeys wraps [redis.HashCmdable.HKeys].
 func (p *Pipe) HKeys(key string) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "HKEYS", pl.HKeys(background, key))
+	return enqueue[[]string](p, "HKEYS", false, func(b *batch) *redis.StringSliceCmd { return b.store.HKeys(background, key) })
 }
 
 // HLen wraps [redis.HashCmdable.HLen].
 func (p *Pipe) HLen(key string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "HLEN", pl.HLen(background, key))
+	return enqueue[int64](p, "HLEN", false, func(b *batch) *redis.IntCmd { return b.store.HLen(background, key) })
 }
 
 // HMGet wraps [redis.HashCmdable.HMGet].
 func (p *Pipe) HMGet(key string, fields ...string) *Future[[]any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]any](p, "HMGET", pl.HMGet(background, key, fields...))
+	return enqueue[[]any](p, "HMGET", false, func(b *batch) *redis.SliceCmd { return b.store.HMGet(background, key, fields...) })
 }
 
 // HMSet wraps [redis.HashCmdable.HMSet].
 func (p *Pipe) HMSet(key string, values ...any) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[bool](p, "HMSET", pl.HMSet(background, key, values...))
+	return enqueue[bool](p, "HMSET", true, func(b *batch) *redis.BoolCmd { return b.store.HMSet(background, key, values...) })
 }
 
 // HPExpire wraps [redis.HashCmdable.HPExpire].
 func (p *Pipe) HPExpire(key string, expiration time.Duration, fields ...string) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "HPEXPIRE", pl.HPExpire(background, key, expiration, fields...))
+	return enqueue[[]int64](p, "HPEXPIRE", false, func(b *batch) *redis.IntSliceCmd { return b.store.HPExpire(background, key, expiration, fields...) })
 }
 
 // HPExpireAt wraps [redis.HashCmdable.HPExpireAt].
 func (p *Pipe) HPExpireAt(key string, tm time.Time, fields ...string) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "HPEXPIREAT", pl.HPExpireAt(background, key, tm, fields...))
+	return enqueue[[]int64](p, "HPEXPIREAT", false, func(b *batch) *redis.IntSliceCmd { return b.store.HPExpireAt(background, key, tm, fields...) })
 }
 
 // HPExpireAtWithArgs wraps [redis.HashCmdable.HPExpireAtWithArgs].
 func (p *Pipe) HPExpireAtWithArgs(key string, tm time.Time, expirationArgs redis.HExpireArgs, fields ...string) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "HPEXPIREATWITHARGS", pl.HPExpireAtWithArgs(background, key, tm, expirationArgs, fields...))
+	return enqueue[[]int64](p, "HPEXPIREATWITHARGS", false, func(b *batch) *redis.IntSliceCmd {
+		return b.store.HPExpireAtWithArgs(background, key, tm, expirationArgs, fields...)
+	})
 }
 
 // HPExpireTime wraps [redis.HashCmdable.HPExpireTime].
 func (p *Pipe) HPExpireTime(key string, fields ...string) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "HPEXPIRETIME", pl.HPExpireTime(background, key, fields...))
+	return enqueue[[]int64](p, "HPEXPIRETIME", false, func(b *batch) *redis.IntSliceCmd { return b.store.HPExpireTime(background, key, fields...) })
 }
 
 // HPExpireWithArgs wraps [redis.HashCmdable.HPExpireWithArgs].
 func (p *Pipe) HPExpireWithArgs(key string, expiration time.Duration, expirationArgs redis.HExpireArgs, fields ...string) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "HPEXPIREWITHARGS", pl.HPExpireWithArgs(background, key, expiration, expirationArgs, fields...))
+	return enqueue[[]int64](p, "HPEXPIREWITHARGS", false, func(b *batch) *redis.IntSliceCmd {
+		return b.store.HPExpireWithArgs(background, key, expiration, expirationArgs, fields...)
+	})
 }
 
 // HPTTL wraps [redis.HashCmdable.HPTTL].
 func (p *Pipe) HPTTL(key string, fields ...string) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "HPTTL", pl.HPTTL(background, key, fields...))
+	return enqueue[[]int64](p, "HPTTL", false, func(b *batch) *redis.IntSliceCmd { return b.store.HPTTL(background, key, fields...) })
 }
 
 // HPersist wraps [redis.HashCmdable.HPersist].
 func (p *Pipe) HPersist(key string, fields ...string) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "HPERSIST", pl.HPersist(background, key, fields...))
+	return enqueue[[]int64](p, "HPERSIST", false, func(b *batch) *redis.IntSliceCmd { return b.store.HPersist(background, key, fields...) })
 }
 
 // HRandField wraps [redis.HashCmdable.HRandField].
 func (p *Pipe) HRandField(key string, count int) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "HRANDFIELD", pl.HRandField(background, key, count))
+	return enqueue[[]string](p, "HRANDFIELD", false, func(b *batch) *redis.StringSliceCmd { return b.store.HRandField(background, key, count) })
 }
 
 // HRandFieldWithValues wraps [redis.HashCmdable.HRandFieldWithValues].
 func (p *Pipe) HRandFieldWithValues(key string, count int) *Future[[]redis.KeyValue] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.KeyValue](p, "HRANDFIELDWITHVALUES", pl.HRandFieldWithValues(background, key, count))
+	return enqueue[[]redis.KeyValue](p, "HRANDFIELDWITHVALUES", false, func(b *batch) *redis.KeyValueSliceCmd { return b.store.HRandFieldWithValues(background, key, count) })
 }
 
 // HScan wraps [redis.HashCmdable.HScan].
 func (p *Pipe) HScan(key string, cursor uint64, match string, count int64) *Future[ScanResult] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	cmd := pl.HScan(background, key, cursor, match, count)
-	return enqueueAs[ScanResult](p, "HSCAN", false, cmd, scanCmd{cmd})
+	return enqueue[ScanResult](p, "HSCAN", false, func(b *batch) scanCmd { return scanCmd{b.store.HScan(background, key, cursor, match, count)} })
 }
 
 // HScanNoValues wraps [redis.HashCmdable.HScanNoValues].
 func (p *Pipe) HScanNoValues(key string, cursor uint64, match string, count int64) *Future[ScanResult] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	cmd := pl.HScanNoValues(background, key, cursor, match, count)
-	return enqueueAs[ScanResult](p, "HSCANNOVALUES", false, cmd, scanCmd{cmd})
+	return enqueue[ScanResult](p, "HSCANNOVALUES", false, func(b *batch) scanCmd { return scanCmd{b.store.HScanNoValues(background, key, cursor, match, count)} })
 }
 
 // HSet wraps [redis.HashCmdable.HSet].
 func (p *Pipe) HSet(key string, values ...any) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[int64](p, "HSET", pl.HSet(background, key, values...))
+	return enqueue[int64](p, "HSET", true, func(b *batch) *redis.IntCmd { return b.store.HSet(background, key, values...) })
 }
 
 // HSetEX wraps [redis.HashCmdable.HSetEX].
 func (p *Pipe) HSetEX(key string, fieldsAndValues ...string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "HSETEX", pl.HSetEX(background, key, fieldsAndValues...))
+	return enqueue[int64](p, "HSETEX", false, func(b *batch) *redis.IntCmd { return b.store.HSetEX(background, key, fieldsAndValues...) })
 }
 
 // HSetEXWithArgs wraps [redis.HashCmdable.HSetEXWithArgs].
 func (p *Pipe) HSetEXWithArgs(key string, options *redis.HSetEXOptions, fieldsAndValues ...string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "HSETEXWITHARGS", pl.HSetEXWithArgs(background, key, options, fieldsAndValues...))
+	return enqueue[int64](p, "HSETEXWITHARGS", false, func(b *batch) *redis.IntCmd {
+		return b.store.HSetEXWithArgs(background, key, options, fieldsAndValues...)
+	})
 }
 
 // HSetNX wraps [redis.HashCmdable.HSetNX].
 func (p *Pipe) HSetNX(key, field string, value any) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[bool](p, "HSETNX", pl.HSetNX(background, key, field, value))
+	return enqueue[bool](p, "HSETNX", true, func(b *batch) *redis.BoolCmd { return b.store.HSetNX(background, key, field, value) })
 }
 
 // HStrLen wraps [redis.HashCmdable.HStrLen].
 func (p *Pipe) HStrLen(key, field string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "HSTRLEN", pl.HStrLen(background, key, field))
+	return enqueue[int64](p, "HSTRLEN", false, func(b *batch) *redis.IntCmd { return b.store.HStrLen(background, key, field) })
 }
 
 // HTTL wraps [redis.HashCmdable.HTTL].
 func (p *Pipe) HTTL(key string, fields ...string) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "HTTL", pl.HTTL(background, key, fields...))
+	return enqueue[[]int64](p, "HTTL", false, func(b *batch) *redis.IntSliceCmd { return b.store.HTTL(background, key, fields...) })
 }
 
 // HVals wraps [redis.HashCmdable.HVals].
 func (p *Pipe) HVals(key string) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "HVALS", pl.HVals(background, key))
+	return enqueue[[]string](p, "HVALS", false, func(b *batch) *redis.StringSliceCmd { return b.store.HVals(background, key) })
 }
 
 // Incr wraps [redis.StringCmdable.Incr].
 func (p *Pipe) Incr(key string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "INCR", pl.Incr(background, key))
+	return enqueue[int64](p, "INCR", false, func(b *batch) *redis.IntCmd { return b.store.Incr(background, key) })
 }
 
 // IncrBy wraps [redis.StringCmdable.IncrBy].
 func (p *Pipe) IncrBy(key string, value int64) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "INCRBY", pl.IncrBy(background, key, value))
+	return enqueue[int64](p, "INCRBY", false, func(b *batch) *redis.IntCmd { return b.store.IncrBy(background, key, value) })
 }
 
 // IncrByFloat wraps [redis.StringCmdable.IncrByFloat].
 func (p *Pipe) IncrByFloat(key string, value float64) *Future[float64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[float64](p, "INCRBYFLOAT", pl.IncrByFloat(background, key, value))
+	return enqueue[float64](p, "INCRBYFLOAT", false, func(b *batch) *redis.FloatCmd { return b.store.IncrByFloat(background, key, value) })
 }
 
 // IncrEXFloat wraps [redis.StringCmdable.IncrEXFloat].
 func (p *Pipe) IncrEXFloat(key string, args redis.IncrEXFloatArgs) *Future[redis.IncrEXFloatResult] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[redis.IncrEXFloatResult](p, "INCREXFLOAT", pl.IncrEXFloat(background, key, args))
+	return enqueue[redis.IncrEXFloatResult](p, "INCREXFLOAT", false, func(b *batch) *redis.IncrEXFloatCmd { return b.store.IncrEXFloat(background, key, args) })
 }
 
 // IncrEXInt wraps [redis.StringCmdable.IncrEXInt].
 func (p *Pipe) IncrEXInt(key string, args redis.IncrEXIntArgs) *Future[redis.IncrEXIntResult] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[redis.IncrEXIntResult](p, "INCREXINT", pl.IncrEXInt(background, key, args))
+	return enqueue[redis.IncrEXIntResult](p, "INCREXINT", false, func(b *batch) *redis.IncrEXIntCmd { return b.store.IncrEXInt(background, key, args) })
 }
 
 // Info wraps [redis.Cmdable.Info].
 func (p *Pipe) Info(section ...string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "INFO", pl.Info(background, section...))
+	return enqueue[string](p, "INFO", false, func(b *batch) *redis.StringCmd { return b.store.Info(background, section...) })
 }
 
 // InfoMap wraps [redis.Cmdable.InfoMap].
 func (p *Pipe) InfoMap(section ...string) *Future[map[string]map[string]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[map[string]map[string]string](p, "INFOMAP", pl.InfoMap(background, section...))
+	return enqueue[map[string]map[string]string](p, "INFOMAP", false, func(b *batch) *redis.InfoCmd { return b.store.InfoMap(background, section...) })
 }
 
 // JSONArrAppend wraps [redis.JSONCmdable.JSONArrAppend].
 func (p *Pipe) JSONArrAppend(key, path string, values ...any) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]int64](p, "JSONARRAPPEND", pl.JSONArrAppend(background, key, path, values...))
+	return enqueue[[]int64](p, "JSONARRAPPEND", true, func(b *batch) *redis.IntSliceCmd { return b.store.JSONArrAppend(background, key, path, values...) })
 }
 
 // JSONArrIndex wraps [redis.JSONCmdable.JSONArrIndex].
 func (p *Pipe) JSONArrIndex(key, path string, value ...any) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]int64](p, "JSONARRINDEX", pl.JSONArrIndex(background, key, path, value...))
+	return enqueue[[]int64](p, "JSONARRINDEX", true, func(b *batch) *redis.IntSliceCmd { return b.store.JSONArrIndex(background, key, path, value...) })
 }
 
 // JSONArrIndexWithArgs wraps [redis.JSONCmdable.JSONArrIndexWithArgs].
 func (p *Pipe) JSONArrIndexWithArgs(key, path string, options *redis.JSONArrIndexArgs, value ...any) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]int64](p, "JSONARRINDEXWITHARGS", pl.JSONArrIndexWithArgs(background, key, path, options, value...))
+	return enqueue[[]int64](p, "JSONARRINDEXWITHARGS", true, func(b *batch) *redis.IntSliceCmd {
+		return b.store.JSONArrIndexWithArgs(background, key, path, options, value...)
+	})
 }
 
 // JSONArrInsert wraps [redis.JSONCmdable.JSONArrInsert].
 func (p *Pipe) JSONArrInsert(key, path string, index int64, values ...any) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]int64](p, "JSONARRINSERT", pl.JSONArrInsert(background, key, path, index, values...))
+	return enqueue[[]int64](p, "JSONARRINSERT", true, func(b *batch) *redis.IntSliceCmd {
+		return b.store.JSONArrInsert(background, key, path, index, values...)
+	})
 }
 
 // JSONArrLen wraps [redis.JSONCmdable.JSONArrLen].
 func (p *Pipe) JSONArrLen(key, path string) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "JSONARRLEN", pl.JSONArrLen(background, key, path))
+	return enqueue[[]int64](p, "JSONARRLEN", false, func(b *batch) *redis.IntSliceCmd { return b.store.JSONArrLen(background, key, path) })
 }
 
 // JSONArrPop wraps [redis.JSONCmdable.JSONArrPop].
 func (p *Pipe) JSONArrPop(key, path string, index int) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "JSONARRPOP", pl.JSONArrPop(background, key, path, index))
+	return enqueue[[]string](p, "JSONARRPOP", false, func(b *batch) *redis.StringSliceCmd { return b.store.JSONArrPop(background, key, path, index) })
 }
 
 // JSONArrTrim wraps [redis.JSONCmdable.JSONArrTrim].
 func (p *Pipe) JSONArrTrim(key, path string) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "JSONARRTRIM", pl.JSONArrTrim(background, key, path))
+	return enqueue[[]int64](p, "JSONARRTRIM", false, func(b *batch) *redis.IntSliceCmd { return b.store.JSONArrTrim(background, key, path) })
 }
 
 // JSONArrTrimWithArgs wraps [redis.JSONCmdable.JSONArrTrimWithArgs].
 func (p *Pipe) JSONArrTrimWithArgs(key, path string, options *redis.JSONArrTrimArgs) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "JSONARRTRIMWITHARGS", pl.JSONArrTrimWithArgs(background, key, path, options))
+	return enqueue[[]int64](p, "JSONARRTRIMWITHARGS", false, func(b *batch) *redis.IntSliceCmd { return b.store.JSONArrTrimWithArgs(background, key, path, options) })
 }
 
 // JSONClear wraps [redis.JSONCmdable.JSONClear].
 func (p *Pipe) JSONClear(key, path string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "JSONCLEAR", pl.JSONClear(background, key, path))
+	return enqueue[int64](p, "JSONCLEAR", false, func(b *batch) *redis.IntCmd { return b.store.JSONClear(background, key, path) })
 }
 
 // JSONDebugMemory wraps [redis.JSONCmdable.JSONDebugMemory].
 func (p *Pipe) JSONDebugMemory(key, path string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "JSONDEBUGMEMORY", pl.JSONDebugMemory(background, key, path))
+	return enqueue[int64](p, "JSONDEBUGMEMORY", false, func(b *batch) *redis.IntCmd { return b.store.JSONDebugMemory(background, key, path) })
 }
 
 // JSONDel wraps [redis.JSONCmdable.JSONDel].
 func (p *Pipe) JSONDel(key, path string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "JSONDEL", pl.JSONDel(background, key, path))
+	return enqueue[int64](p, "JSONDEL", false, func(b *batch) *redis.IntCmd { return b.store.JSONDel(background, key, path) })
 }
 
 // JSONForget wraps [redis.JSONCmdable.JSONForget].
 func (p *Pipe) JSONForget(key, path string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "JSONFORGET", pl.JSONForget(background, key, path))
+	return enqueue[int64](p, "JSONFORGET", false, func(b *batch) *redis.IntCmd { return b.store.JSONForget(background, key, path) })
 }
 
 // JSONGet wraps [redis.JSONCmdable.JSONGet].
 func (p *Pipe) JSONGet(key string, paths ...string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "JSONGET", pl.JSONGet(background, key, paths...))
+	return enqueue[string](p, "JSONGET", false, func(b *batch) *redis.JSONCmd { return b.store.JSONGet(background, key, paths...) })
 }
 
 // JSONGetWithArgs wraps [redis.JSONCmdable.JSONGetWithArgs].
 func (p *Pipe) JSONGetWithArgs(key string, options *redis.JSONGetArgs, paths ...string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "JSONGETWITHARGS", pl.JSONGetWithArgs(background, key, options, paths...))
+	return enqueue[string](p, "JSONGETWITHARGS", false, func(b *batch) *redis.JSONCmd { return b.store.JSONGetWithArgs(background, key, options, paths...) })
 }
 
 // JSONMGet wraps [redis.JSONCmdable.JSONMGet].
 func (p *Pipe) JSONMGet(path string, keys ...string) *Future[[]any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]any](p, "JSONMGET", pl.JSONMGet(background, path, keys...))
+	return enqueue[[]any](p, "JSONMGET", false, func(b *batch) *redis.JSONSliceCmd { return b.store.JSONMGet(background, path, keys...) })
 }
 
 // JSONMSet wraps [redis.JSONCmdable.JSONMSet].
 func (p *Pipe) JSONMSet(params ...any) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "JSONMSET", pl.JSONMSet(background, params...))
+	return enqueue[string](p, "JSONMSET", true, func(b *batch) *redis.StatusCmd { return b.store.JSONMSet(background, params...) })
 }
 
 // JSONMSetArgs wraps [redis.JSONCmdable.JSONMSetArgs].
 func (p *Pipe) JSONMSetArgs(docs []redis.JSONSetArgs) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "JSONMSETARGS", pl.JSONMSetArgs(background, docs))
+	return enqueue[string](p, "JSONMSETARGS", true, func(b *batch) *redis.StatusCmd { return b.store.JSONMSetArgs(background, docs) })
 }
 
 // JSONMerge wraps [redis.JSONCmdable.JSONMerge].
 func (p *Pipe) JSONMerge(key, path, value string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "JSONMERGE", pl.JSONMerge(background, key, path, value))
+	return enqueue[string](p, "JSONMERGE", false, func(b *batch) *redis.StatusCmd { return b.store.JSONMerge(background, key, path, value) })
 }
 
 // JSONNumIncrBy wraps [redis.JSONCmdable.JSONNumIncrBy].
 func (p *Pipe) JSONNumIncrBy(key, path string, value float64) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "JSONNUMINCRBY", pl.JSONNumIncrBy(background, key, path, value))
+	return enqueue[string](p, "JSONNUMINCRBY", false, func(b *batch) *redis.JSONCmd { return b.store.JSONNumIncrBy(background, key, path, value) })
 }
 
 // JSONObjKeys wraps [redis.JSONCmdable.JSONObjKeys].
 func (p *Pipe) JSONObjKeys(key, path string) *Future[[]any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]any](p, "JSONOBJKEYS", pl.JSONObjKeys(background, key, path))
+	return enqueue[[]any](p, "JSONOBJKEYS", false, func(b *batch) *redis.SliceCmd { return b.store.JSONObjKeys(background, key, path) })
 }
 
 // JSONObjLen wraps [redis.JSONCmdable.JSONObjLen].
 func (p *Pipe) JSONObjLen(key, path string) *Future[[]*int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]*int64](p, "JSONOBJLEN", pl.JSONObjLen(background, key, path))
+	return enqueue[[]*int64](p, "JSONOBJLEN", false, func(b *batch) *redis.IntPointerSliceCmd { return b.store.JSONObjLen(background, key, path) })
 }
 
 // JSONSet wraps [redis.JSONCmdable.JSONSet].
 func (p *Pipe) JSONSet(key, path string, value any) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "JSONSET", pl.JSONSet(background, key, path, value))
+	return enqueue[string](p, "JSONSET", true, func(b *batch) *redis.StatusCmd { return b.store.JSONSet(background, key, path, value) })
 }
 
 // JSONSetMode wraps [redis.JSONCmdable.JSONSetMode].
 func (p *Pipe) JSONSetMode(key, path string, value any, mode string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "JSONSETMODE", pl.JSONSetMode(background, key, path, value, mode))
+	return enqueue[string](p, "JSONSETMODE", true, func(b *batch) *redis.StatusCmd { return b.store.JSONSetMode(background, key, path, value, mode) })
 }
 
 // JSONSetWithArgs wraps [redis.JSONCmdable.JSONSetWithArgs].
 func (p *Pipe) JSONSetWithArgs(key, path string, value any, options *redis.JSONSetArgsOptions) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "JSONSETWITHARGS", pl.JSONSetWithArgs(background, key, path, value, options))
+	return enqueue[string](p, "JSONSETWITHARGS", true, func(b *batch) *redis.StatusCmd { return b.store.JSONSetWithArgs(background, key, path, value, options) })
 }
 
 // JSONStrAppend wraps [redis.JSONCmdable.JSONStrAppend].
 func (p *Pipe) JSONStrAppend(key, path, value string) *Future[[]*int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]*int64](p, "JSONSTRAPPEND", pl.JSONStrAppend(background, key, path, value))
+	return enqueue[[]*int64](p, "JSONSTRAPPEND", false, func(b *batch) *redis.IntPointerSliceCmd { return b.store.JSONStrAppend(background, key, path, value) })
 }
 
 // JSONStrLen wraps [redis.JSONCmdable.JSONStrLen].
 func (p *Pipe) JSONStrLen(key, path string) *Future[[]*int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]*int64](p, "JSONSTRLEN", pl.JSONStrLen(background, key, path))
+	return enqueue[[]*int64](p, "JSONSTRLEN", false, func(b *batch) *redis.IntPointerSliceCmd { return b.store.JSONStrLen(background, key, path) })
 }
 
 // JSONToggle wraps [redis.JSONCmdable.JSONToggle].
 func (p *Pipe) JSONToggle(key, path string) *Future[[]*int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]*int64](p, "JSONTOGGLE", pl.JSONToggle(background, key, path))
+	return enqueue[[]*int64](p, "JSONTOGGLE", false, func(b *batch) *redis.IntPointerSliceCmd { return b.store.JSONToggle(background, key, path) })
 }
 
 // JSONType wraps [redis.JSONCmdable.JSONType].
 func (p *Pipe) JSONType(key, path string) *Future[[]any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]any](p, "JSONTYPE", pl.JSONType(background, key, path))
+	return enqueue[[]any](p, "JSONTYPE", false, func(b *batch) *redis.JSONSliceCmd { return b.store.JSONType(background, key, path) })
 }
 
 // Keys wraps [redis.GenericCmdable.Keys].
 func (p *Pipe) Keys(pattern string) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "KEYS", pl.Keys(background, pattern))
+	return enqueue[[]string](p, "KEYS", false, func(b *batch) *redis.StringSliceCmd { return b.store.Keys(background, pattern) })
 }
 
 // LCS wraps [redis.StringCmdable.LCS].
 func (p *Pipe) LCS(q *redis.LCSQuery) *Future[*redis.LCSMatch] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[*redis.LCSMatch](p, "LCS", pl.LCS(background, q))
+	return enqueue[*redis.LCSMatch](p, "LCS", false, func(b *batch) *redis.LCSCmd { return b.store.LCS(background, q) })
 }
 
 // LIndex wraps [redis.ListCmdable.LIndex].
 func (p *Pipe) LIndex(key string, index int64) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "LINDEX", pl.LIndex(background, key, index))
+	return enqueue[string](p, "LINDEX", false, func(b *batch) *redis.StringCmd { return b.store.LIndex(background, key, index) })
 }
 
 // LInsert wraps [redis.ListCmdable.LInsert].
 func (p *Pipe) LInsert(key, op string, pivot, value any) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[int64](p, "LINSERT", pl.LInsert(background, key, op, pivot, value))
+	return enqueue[int64](p, "LINSERT", true, func(b *batch) *redis.IntCmd { return b.store.LInsert(background, key, op, pivot, value) })
 }
 
 // LInsertAfter wraps [redis.ListCmdable.LInsertAfter].
 func (p *Pipe) LInsertAfter(key string, pivot, value any) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[int64](p, "LINSERTAFTER", pl.LInsertAfter(background, key, pivot, value))
+	return enqueue[int64](p, "LINSERTAFTER", true, func(b *batch) *redis.IntCmd { return b.store.LInsertAfter(background, key, pivot, value) })
 }
 
 // LInsertBefore wraps [redis.ListCmdable.LInsertBefore].
 func (p *Pipe) LInsertBefore(key string, pivot, value any) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[int64](p, "LINSERTBEFORE", pl.LInsertBefore(background, key, pivot, value))
+	return enqueue[int64](p, "LINSERTBEFORE", true, func(b *batch) *redis.IntCmd { return b.store.LInsertBefore(background, key, pivot, value) })
 }
 
 // LLen wraps [redis.ListCmdable.LLen].
 func (p *Pipe) LLen(key string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "LLEN", pl.LLen(background, key))
+	return enqueue[int64](p, "LLEN", false, func(b *batch) *redis.IntCmd { return b.store.LLen(background, key) })
 }
 
 // LMPop wraps [redis.ListCmdable.LMPop].
 func (p *Pipe) LMPop(direction string, count int64, keys ...string) *Future[KeyValuesResult] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	cmd := pl.LMPop(background, direction, count, keys...)
-	return enqueueAs[KeyValuesResult](p, "LMPOP", false, cmd, keyValuesCmd{cmd})
+	return enqueue[KeyValuesResult](p, "LMPOP", false, func(b *batch) keyValuesCmd { return keyValuesCmd{b.store.LMPop(background, direction, count, keys...)} })
 }
 
 // LMove wraps [redis.ListCmdable.LMove].
 func (p *Pipe) LMove(source, destination, srcpos, destpos string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "LMOVE", pl.LMove(background, source, destination, srcpos, destpos))
+	return enqueue[string](p, "LMOVE", false, func(b *batch) *redis.StringCmd {
+		return b.store.LMove(background, source, destination, srcpos, destpos)
+	})
 }
 
 // LMoveM wraps [redis.ListCmdable.LMoveM].
 func (p *Pipe) LMoveM(source, destination, srcpos, destpos string, args redis.LMoveMArgs) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "LMOVEM", pl.LMoveM(background, source, destination, srcpos, destpos, args))
+	return enqueue[[]string](p, "LMOVEM", false, func(b *batch) *redis.StringSliceCmd {
+		return b.store.LMoveM(background, source, destination, srcpos, destpos, args)
+	})
 }
 
 // LPop wraps [redis.ListCmdable.LPop].
 func (p *Pipe) LPop(key string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "LPOP", pl.LPop(background, key))
+	return enqueue[string](p, "LPOP", false, func(b *batch) *redis.StringCmd { return b.store.LPop(background, key) })
 }
 
 // LPopCount wraps [redis.ListCmdable.LPopCount].
 func (p *Pipe) LPopCount(key string, count int) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "LPOPCOUNT", pl.LPopCount(background, key, count))
+	return enqueue[[]string](p, "LPOPCOUNT", false, func(b *batch) *redis.StringSliceCmd { return b.store.LPopCount(background, key, count) })
 }
 
 // LPos wraps [redis.ListCmdable.LPos].
 func (p *Pipe) LPos(key, value string, args redis.LPosArgs) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "LPOS", pl.LPos(background, key, value, args))
+	return enqueue[int64](p, "LPOS", false, func(b *batch) *redis.IntCmd { return b.store.LPos(background, key, value, args) })
 }
 
 // LPosCount wraps [redis.ListCmdable.LPosCount].
 func (p *Pipe) LPosCount(key, value string, count int64, args redis.LPosArgs) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "LPOSCOUNT", pl.LPosCount(background, key, value, count, args))
+	return enqueue[[]int64](p, "LPOSCOUNT", false, func(b *batch) *redis.IntSliceCmd { return b.store.LPosCount(background, key, value, count, args) })
 }
 
 // LPush wraps [redis.ListCmdable.LPush].
 func (p *Pipe) LPush(key string, values ...any) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[int64](p, "LPUSH", pl.LPush(background, key, values...))
+	return enqueue[int64](p, "LPUSH", true, func(b *batch) *redis.IntCmd { return b.store.LPush(background, key, values...) })
 }
 
 // LPushX wraps [redis.ListCmdable.LPushX].
 func (p *Pipe) LPushX(key string, values ...any) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[int64](p, "LPUSHX", pl.LPushX(background, key, values...))
+	return enqueue[int64](p, "LPUSHX", true, func(b *batch) *redis.IntCmd { return b.store.LPushX(background, key, values...) })
 }
 
 // LRange wraps [redis.ListCmdable.LRange].
 func (p *Pipe) LRange(key string, start, stop int64) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "LRANGE", pl.LRange(background, key, start, stop))
+	return enqueue[[]string](p, "LRANGE", false, func(b *batch) *redis.StringSliceCmd { return b.store.LRange(background, key, start, stop) })
 }
 
 // LRem wraps [redis.ListCmdable.LRem].
 func (p *Pipe) LRem(key string, count int64, value any) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[int64](p, "LREM", pl.LRem(background, key, count, value))
+	return enqueue[int64](p, "LREM", true, func(b *batch) *redis.IntCmd { return b.store.LRem(background, key, count, value) })
 }
 
 // LSet wraps [redis.ListCmdable.LSet].
 func (p *Pipe) LSet(key string, index int64, value any) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "LSET", pl.LSet(background, key, index, value))
+	return enqueue[string](p, "LSET", true, func(b *batch) *redis.StatusCmd { return b.store.LSet(background, key, index, value) })
 }
 
 // LTrim wraps [redis.ListCmdable.LTrim].
 func (p *Pipe) LTrim(key string, start, stop int64) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "LTRIM", pl.LTrim(background, key, start, stop))
+	return enqueue[string](p, "LTRIM", false, func(b *batch) *redis.StatusCmd { return b.store.LTrim(background, key, start, stop) })
 }
 
 // LastSave wraps [redis.Cmdable.LastSave].
 func (p *Pipe) LastSave() *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "LASTSAVE", pl.LastSave(background))
+	return enqueue[int64](p, "LASTSAVE", false, func(b *batch) *redis.IntCmd { return b.store.LastSave(background) })
 }
 
 // Latency wraps [redis.Cmdable.Latency].
 func (p *Pipe) Latency() *Future[[]redis.Latency] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.Latency](p, "LATENCY", pl.Latency(background))
+	return enqueue[[]redis.Latency](p, "LATENCY", false, func(b *batch) *redis.LatencyCmd { return b.store.Latency(background) })
 }
 
 // LatencyReset wraps [redis.Cmdable.LatencyReset].
 func (p *Pipe) LatencyReset(events ...any) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "LATENCYRESET", pl.LatencyReset(background, events...))
+	return enqueue[string](p, "LATENCYRESET", true, func(b *batch) *redis.StatusCmd { return b.store.LatencyReset(background, events...) })
 }
 
 // MGet wraps [redis.StringCmdable.MGet].
 func (p *Pipe) MGet(keys ...string) *Future[[]any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]any](p, "MGET", pl.MGet(background, keys...))
+	return enqueue[[]any](p, "MGET", false, func(b *batch) *redis.SliceCmd { return b.store.MGet(background, keys...) })
 }
 
 // MSet wraps [redis.StringCmdable.MSet].
 func (p *Pipe) MSet(values ...any) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "MSET", pl.MSet(background, values...))
+	return enqueue[string](p, "MSET", true, func(b *batch) *redis.StatusCmd { return b.store.MSet(background, values...) })
 }
 
 // MSetEX wraps [redis.StringCmdable.MSetEX].
 func (p *Pipe) MSetEX(args redis.MSetEXArgs, values ...any) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[int64](p, "MSETEX", pl.MSetEX(background, args, values...))
+	return enqueue[int64](p, "MSETEX", true, func(b *batch) *redis.IntCmd { return b.store.MSetEX(background, args, values...) })
 }
 
 // MSetNX wraps [redis.StringCmdable.MSetNX].
 func (p *Pipe) MSetNX(values ...any) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[bool](p, "MSETNX", pl.MSetNX(background, values...))
+	return enqueue[bool](p, "MSETNX", true, func(b *batch) *redis.BoolCmd { return b.store.MSetNX(background, values...) })
 }
 
 // MemoryUsage wraps [redis.Cmdable.MemoryUsage].
 func (p *Pipe) MemoryUsage(key string, samples ...int) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "MEMORYUSAGE", pl.MemoryUsage(background, key, samples...))
+	return enqueue[int64](p, "MEMORYUSAGE", false, func(b *batch) *redis.IntCmd { return b.store.MemoryUsage(background, key, samples...) })
 }
 
 // Migrate wraps [redis.GenericCmdable.Migrate].
 func (p *Pipe) Migrate(host, port, key string, db int, timeout time.Duration) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "MIGRATE", pl.Migrate(background, host, port, key, db, timeout))
+	return enqueue[string](p, "MIGRATE", false, func(b *batch) *redis.StatusCmd { return b.store.Migrate(background, host, port, key, db, timeout) })
 }
 
 // ModuleLoadex wraps [redis.Cmdable.ModuleLoadex].
 func (p *Pipe) ModuleLoadex(conf *redis.ModuleLoadexConfig) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "MODULELOADEX", pl.ModuleLoadex(background, conf))
+	return enqueue[string](p, "MODULELOADEX", true, func(b *batch) *redis.StringCmd { return b.store.ModuleLoadex(background, conf) })
 }
 
 // Move wraps [redis.GenericCmdable.Move].
 func (p *Pipe) Move(key string, db int) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[bool](p, "MOVE", pl.Move(background, key, db))
+	return enqueue[bool](p, "MOVE", false, func(b *batch) *redis.BoolCmd { return b.store.Move(background, key, db) })
 }
 
 // ObjectEncoding wraps [redis.GenericCmdable.ObjectEncoding].
 func (p *Pipe) ObjectEncoding(key string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "OBJECTENCODING", pl.ObjectEncoding(background, key))
+	return enqueue[string](p, "OBJECTENCODING", false, func(b *batch) *redis.StringCmd { return b.store.ObjectEncoding(background, key) })
 }
 
 // ObjectFreq wraps [redis.GenericCmdable.ObjectFreq].
 func (p *Pipe) ObjectFreq(key string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "OBJECTFREQ", pl.ObjectFreq(background, key))
+	return enqueue[int64](p, "OBJECTFREQ", false, func(b *batch) *redis.IntCmd { return b.store.ObjectFreq(background, key) })
 }
 
 // ObjectIdleTime wraps [redis.GenericCmdable.ObjectIdleTime].
 func (p *Pipe) ObjectIdleTime(key string) *Future[time.Duration] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[time.Duration](p, "OBJECTIDLETIME", pl.ObjectIdleTime(background, key))
+	return enqueue[time.Duration](p, "OBJECTIDLETIME", false, func(b *batch) *redis.DurationCmd { return b.store.ObjectIdleTime(background, key) })
 }
 
 // ObjectRefCount wraps [redis.GenericCmdable.ObjectRefCount].
 func (p *Pipe) ObjectRefCount(key string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "OBJECTREFCOUNT", pl.ObjectRefCount(background, key))
+	return enqueue[int64](p, "OBJECTREFCOUNT", false, func(b *batch) *redis.IntCmd { return b.store.ObjectRefCount(background, key) })
 }
 
 // PExpire wraps [redis.GenericCmdable.PExpire].
 func (p *Pipe) PExpire(key string, expiration time.Duration) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[bool](p, "PEXPIRE", pl.PExpire(background, key, expiration))
+	return enqueue[bool](p, "PEXPIRE", false, func(b *batch) *redis.BoolCmd { return b.store.PExpire(background, key, expiration) })
 }
 
 // PExpireAt wraps [redis.GenericCmdable.PExpireAt].
 func (p *Pipe) PExpireAt(key string, tm time.Time) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[bool](p, "PEXPIREAT", pl.PExpireAt(background, key, tm))
+	return enqueue[bool](p, "PEXPIREAT", false, func(b *batch) *redis.BoolCmd { return b.store.PExpireAt(background, key, tm) })
 }
 
 // PExpireTime wraps [redis.GenericCmdable.PExpireTime].
 func (p *Pipe) PExpireTime(key string) *Future[time.Duration] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[time.Duration](p, "PEXPIRETIME", pl.PExpireTime(background, key))
+	return enqueue[time.Duration](p, "PEXPIRETIME", false, func(b *batch) *redis.DurationCmd { return b.store.PExpireTime(background, key) })
 }
 
 // PFAdd wraps [redis.HyperLogLogCmdable.PFAdd].
 func (p *Pipe) PFAdd(key string, els ...any) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[int64](p, "PFADD", pl.PFAdd(background, key, els...))
+	return enqueue[int64](p, "PFADD", true, func(b *batch) *redis.IntCmd { return b.store.PFAdd(background, key, els...) })
 }
 
 // PFCount wraps [redis.HyperLogLogCmdable.PFCount].
 func (p *Pipe) PFCount(keys ...string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "PFCOUNT", pl.PFCount(background, keys...))
+	return enqueue[int64](p, "PFCOUNT", false, func(b *batch) *redis.IntCmd { return b.store.PFCount(background, keys...) })
 }
 
 // PFMerge wraps [redis.HyperLogLogCmdable.PFMerge].
 func (p *Pipe) PFMerge(dest string, keys ...string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "PFMERGE", pl.PFMerge(background, dest, keys...))
+	return enqueue[string](p, "PFMERGE", false, func(b *batch) *redis.StatusCmd { return b.store.PFMerge(background, dest, keys...) })
 }
 
 // PTTL wraps [redis.GenericCmdable.PTTL].
 func (p *Pipe) PTTL(key string) *Future[time.Duration] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[time.Duration](p, "PTTL", pl.PTTL(background, key))
+	return enqueue[time.Duration](p, "PTTL", false, func(b *batch) *redis.DurationCmd { return b.store.PTTL(background, key) })
 }
 
 // Persist wraps [redis.GenericCmdable.Persist].
 func (p *Pipe) Persist(key string) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[bool](p, "PERSIST", pl.Persist(background, key))
+	return enqueue[bool](p, "PERSIST", false, func(b *batch) *redis.BoolCmd { return b.store.Persist(background, key) })
 }
 
 // Ping wraps [redis.Cmdable.Ping].
 func (p *Pipe) Ping() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "PING", pl.Ping(background))
+	return enqueue[string](p, "PING", false, func(b *batch) *redis.StatusCmd { return b.store.Ping(background) })
 }
 
 // PubSubChannels wraps [redis.PubSubCmdable.PubSubChannels].
 func (p *Pipe) PubSubChannels(pattern string) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "PUBSUBCHANNELS", pl.PubSubChannels(background, pattern))
+	return enqueue[[]string](p, "PUBSUBCHANNELS", false, func(b *batch) *redis.StringSliceCmd { return b.store.PubSubChannels(background, pattern) })
 }
 
 // PubSubNumPat wraps [redis.PubSubCmdable.PubSubNumPat].
 func (p *Pipe) PubSubNumPat() *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "PUBSUBNUMPAT", pl.PubSubNumPat(background))
+	return enqueue[int64](p, "PUBSUBNUMPAT", false, func(b *batch) *redis.IntCmd { return b.store.PubSubNumPat(background) })
 }
 
 // PubSubNumSub wraps [redis.PubSubCmdable.PubSubNumSub].
 func (p *Pipe) PubSubNumSub(channels ...string) *Future[map[string]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[map[string]int64](p, "PUBSUBNUMSUB", pl.PubSubNumSub(background, channels...))
+	return enqueue[map[string]int64](p, "PUBSUBNUMSUB", false, func(b *batch) *redis.MapStringIntCmd { return b.store.PubSubNumSub(background, channels...) })
 }
 
 // PubSubShardChannels wraps [redis.PubSubCmdable.PubSubShardChannels].
 func (p *Pipe) PubSubShardChannels(pattern string) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "PUBSUBSHARDCHANNELS", pl.PubSubShardChannels(background, pattern))
+	return enqueue[[]string](p, "PUBSUBSHARDCHANNELS", false, func(b *batch) *redis.StringSliceCmd { return b.store.PubSubShardChannels(background, pattern) })
 }
 
 // PubSubShardNumSub wraps [redis.PubSubCmdable.PubSubShardNumSub].
 func (p *Pipe) PubSubShardNumSub(channels ...string) *Future[map[string]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[map[string]int64](p, "PUBSUBSHARDNUMSUB", pl.PubSubShardNumSub(background, channels...))
+	return enqueue[map[string]int64](p, "PUBSUBSHARDNUMSUB", false, func(b *batch) *redis.MapStringIntCmd { return b.store.PubSubShardNumSub(background, channels...) })
 }
 
 // Publish wraps [redis.PubSubCmdable.Publish].
 func (p *Pipe) Publish(channel string, message any) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[int64](p, "PUBLISH", pl.Publish(background, channel, message))
+	return enqueue[int64](p, "PUBLISH", true, func(b *batch) *redis.IntCmd { return b.store.Publish(background, channel, message) })
 }
 
 // RPop wraps [redis.ListCmdable.RPop].
 func (p *Pipe) RPop(key string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "RPOP", pl.RPop(background, key))
+	return enqueue[string](p, "RPOP", false, func(b *batch) *redis.StringCmd { return b.store.RPop(background, key) })
 }
 
 // RPopCount wraps [redis.ListCmdable.RPopCount].
 func (p *Pipe) RPopCount(key string, count int) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "RPOPCOUNT", pl.RPopCount(background, key, count))
+	return enqueue[[]string](p, "RPOPCOUNT", false, func(b *batch) *redis.StringSliceCmd { return b.store.RPopCount(background, key, count) })
 }
 
 // RPopLPush wraps [redis.ListCmdable.RPopLPush].
 //
 // Deprecated: Use LMove with RIGHT and LEFT arguments instead as of Redis 6.2.0.
 func (p *Pipe) RPopLPush(source, destination string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "RPOPLPUSH", pl.RPopLPush(background, source, destination))
+	return enqueue[string](p, "RPOPLPUSH", false, func(b *batch) *redis.StringCmd { return b.store.RPopLPush(background, source, destination) })
 }
 
 // RPush wraps [redis.ListCmdable.RPush].
 func (p *Pipe) RPush(key string, values ...any) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[int64](p, "RPUSH", pl.RPush(background, key, values...))
+	return enqueue[int64](p, "RPUSH", true, func(b *batch) *redis.IntCmd { return b.store.RPush(background, key, values...) })
 }
 
 // RPushX wraps [redis.ListCmdable.RPushX].
 func (p *Pipe) RPushX(key string, values ...any) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[int64](p, "RPUSHX", pl.RPushX(background, key, values...))
+	return enqueue[int64](p, "RPUSHX", true, func(b *batch) *redis.IntCmd { return b.store.RPushX(background, key, values...) })
 }
 
 // RandomKey wraps [redis.GenericCmdable.RandomKey].
 func (p *Pipe) RandomKey() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "RANDOMKEY", pl.RandomKey(background))
+	return enqueue[string](p, "RANDOMKEY", false, func(b *batch) *redis.StringCmd { return b.store.RandomKey(background) })
 }
 
 // ReadOnly wraps [redis.ClusterCmdable.ReadOnly].
 func (p *Pipe) ReadOnly() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "READONLY", pl.ReadOnly(background))
+	return enqueue[string](p, "READONLY", false, func(b *batch) *redis.StatusCmd { return b.store.ReadOnly(background) })
 }
 
 // ReadWrite wraps [redis.ClusterCmdable.ReadWrite].
 func (p *Pipe) ReadWrite() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "READWRITE", pl.ReadWrite(background))
+	return enqueue[string](p, "READWRITE", false, func(b *batch) *redis.StatusCmd { return b.store.ReadWrite(background) })
 }
 
 // Rename wraps [redis.GenericCmdable.Rename].
 func (p *Pipe) Rename(key, newkey string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "RENAME", pl.Rename(background, key, newkey))
+	return enqueue[string](p, "RENAME", false, func(b *batch) *redis.StatusCmd { return b.store.Rename(background, key, newkey) })
 }
 
 // RenameNX wraps [redis.GenericCmdable.RenameNX].
 func (p *Pipe) RenameNX(key, newkey string) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[bool](p, "RENAMENX", pl.RenameNX(background, key, newkey))
+	return enqueue[bool](p, "RENAMENX", false, func(b *batch) *redis.BoolCmd { return b.store.RenameNX(background, key, newkey) })
 }
 
 // ReplicaOf wraps [redis.Cmdable.ReplicaOf].
 func (p *Pipe) ReplicaOf(host, port string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "REPLICAOF", pl.ReplicaOf(background, host, port))
+	return enqueue[string](p, "REPLICAOF", false, func(b *batch) *redis.StatusCmd { return b.store.ReplicaOf(background, host, port) })
 }
 
 // Restore wraps [redis.GenericCmdable.Restore].
 func (p *Pipe) Restore(key string, ttl time.Duration, value string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "RESTORE", pl.Restore(background, key, ttl, value))
+	return enqueue[string](p, "RESTORE", false, func(b *batch) *redis.StatusCmd { return b.store.Restore(background, key, ttl, value) })
 }
 
 // RestoreReplace wraps [redis.GenericCmdable.RestoreReplace].
 func (p *Pipe) RestoreReplace(key string, ttl time.Duration, value string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "RESTOREREPLACE", pl.RestoreReplace(background, key, ttl, value))
+	return enqueue[string](p, "RESTOREREPLACE", false, func(b *batch) *redis.StatusCmd { return b.store.RestoreReplace(background, key, ttl, value) })
 }
 
 // SAdd wraps [redis.SetCmdable.SAdd].
 func (p *Pipe) SAdd(key string, members ...any) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[int64](p, "SADD", pl.SAdd(background, key, members...))
+	return enqueue[int64](p, "SADD", true, func(b *batch) *redis.IntCmd { return b.store.SAdd(background, key, members...) })
 }
 
 // SCard wraps [redis.SetCmdable.SCard].
 func (p *Pipe) SCard(key string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "SCARD", pl.SCard(background, key))
+	return enqueue[int64](p, "SCARD", false, func(b *batch) *redis.IntCmd { return b.store.SCard(background, key) })
 }
 
 // SDiff wraps [redis.SetCmdable.SDiff].
 func (p *Pipe) SDiff(keys ...string) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "SDIFF", pl.SDiff(background, keys...))
+	return enqueue[[]string](p, "SDIFF", false, func(b *batch) *redis.StringSliceCmd { return b.store.SDiff(background, keys...) })
 }
 
 // SDiffCard wraps [redis.SetCmdable.SDiffCard].
 func (p *Pipe) SDiffCard(opts *redis.SDiffCardOptions, keys ...string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "SDIFFCARD", pl.SDiffCard(background, opts, keys...))
+	return enqueue[int64](p, "SDIFFCARD", false, func(b *batch) *redis.IntCmd { return b.store.SDiffCard(background, opts, keys...) })
 }
 
 // SDiffStore wraps [redis.SetCmdable.SDiffStore].
 func (p *Pipe) SDiffStore(destination string, keys ...string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "SDIFFSTORE", pl.SDiffStore(background, destination, keys...))
+	return enqueue[int64](p, "SDIFFSTORE", false, func(b *batch) *redis.IntCmd { return b.store.SDiffStore(background, destination, keys...) })
 }
 
 // SInter wraps [redis.SetCmdable.SInter].
 func (p *Pipe) SInter(keys ...string) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "SINTER", pl.SInter(background, keys...))
+	return enqueue[[]string](p, "SINTER", false, func(b *batch) *redis.StringSliceCmd { return b.store.SInter(background, keys...) })
 }
 
 // SInterCard wraps [redis.SetCmdable.SInterCard].
 func (p *Pipe) SInterCard(limit int64, keys ...string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "SINTERCARD", pl.SInterCard(background, limit, keys...))
+	return enqueue[int64](p, "SINTERCARD", false, func(b *batch) *redis.IntCmd { return b.store.SInterCard(background, limit, keys...) })
 }
 
 // SInterStore wraps [redis.SetCmdable.SInterStore].
 func (p *Pipe) SInterStore(destination string, keys ...string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "SINTERSTORE", pl.SInterStore(background, destination, keys...))
+	return enqueue[int64](p, "SINTERSTORE", false, func(b *batch) *redis.IntCmd { return b.store.SInterStore(background, destination, keys...) })
 }
 
 // SIsMember wraps [redis.SetCmdable.SIsMember].
 func (p *Pipe) SIsMember(key string, member any) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[bool](p, "SISMEMBER", pl.SIsMember(background, key, member))
+	return enqueue[bool](p, "SISMEMBER", true, func(b *batch) *redis.BoolCmd { return b.store.SIsMember(background, key, member) })
 }
 
 // SMIsMember wraps [redis.SetCmdable.SMIsMember].
 func (p *Pipe) SMIsMember(key string, members ...any) *Future[[]bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]bool](p, "SMISMEMBER", pl.SMIsMember(background, key, members...))
+	return enqueue[[]bool](p, "SMISMEMBER", true, func(b *batch) *redis.BoolSliceCmd { return b.store.SMIsMember(background, key, members...) })
 }
 
 // SMembers wraps [redis.SetCmdable.SMembers].
 func (p *Pipe) SMembers(key string) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "SMEMBERS", pl.SMembers(background, key))
+	return enqueue[[]string](p, "SMEMBERS", false, func(b *batch) *redis.StringSliceCmd { return b.store.SMembers(background, key) })
 }
 
 // SMembersMap wraps [redis.SetCmdable.SMembersMap].
 func (p *Pipe) SMembersMap(key string) *Future[map[string]struct{}] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[map[string]struct{}](p, "SMEMBERSMAP", pl.SMembersMap(background, key))
+	return enqueue[map[string]struct{}](p, "SMEMBERSMAP", false, func(b *batch) *redis.StringStructMapCmd { return b.store.SMembersMap(background, key) })
 }
 
 // SMove wraps [redis.SetCmdable.SMove].
 func (p *Pipe) SMove(source, destination string, member any) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[bool](p, "SMOVE", pl.SMove(background, source, destination, member))
+	return enqueue[bool](p, "SMOVE", true, func(b *batch) *redis.BoolCmd { return b.store.SMove(background, source, destination, member) })
 }
 
 // SPop wraps [redis.SetCmdable.SPop].
 func (p *Pipe) SPop(key string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "SPOP", pl.SPop(background, key))
+	return enqueue[string](p, "SPOP", false, func(b *batch) *redis.StringCmd { return b.store.SPop(background, key) })
 }
 
 // SPopN wraps [redis.SetCmdable.SPopN].
 func (p *Pipe) SPopN(key string, count int64) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "SPOPN", pl.SPopN(background, key, count))
+	return enqueue[[]string](p, "SPOPN", false, func(b *batch) *redis.StringSliceCmd { return b.store.SPopN(background, key, count) })
 }
 
 // SPublish wraps [redis.PubSubCmdable.SPublish].
 func (p *Pipe) SPublish(channel string, message any) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[int64](p, "SPUBLISH", pl.SPublish(background, channel, message))
+	return enqueue[int64](p, "SPUBLISH", true, func(b *batch) *redis.IntCmd { return b.store.SPublish(background, channel, message) })
 }
 
 // SRandMember wraps [redis.SetCmdable.SRandMember].
 func (p *Pipe) SRandMember(key string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "SRANDMEMBER", pl.SRandMember(background, key))
+	return enqueue[string](p, "SRANDMEMBER", false, func(b *batch) *redis.StringCmd { return b.store.SRandMember(background, key) })
 }
 
 // SRandMemberN wraps [redis.SetCmdable.SRandMemberN].
 func (p *Pipe) SRandMemberN(key string, count int64) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "SRANDMEMBERN", pl.SRandMemberN(background, key, count))
+	return enqueue[[]string](p, "SRANDMEMBERN", false, func(b *batch) *redis.StringSliceCmd { return b.store.SRandMemberN(background, key, count) })
 }
 
 // SRem wraps [redis.SetCmdable.SRem].
 func (p *Pipe) SRem(key string, members ...any) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[int64](p, "SREM", pl.SRem(background, key, members...))
+	return enqueue[int64](p, "SREM", true, func(b *batch) *redis.IntCmd { return b.store.SRem(background, key, members...) })
 }
 
 // SScan wraps [redis.SetCmdable.SScan].
 func (p *Pipe) SScan(key string, cursor uint64, match string, count int64) *Future[ScanResult] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	cmd := pl.SScan(background, key, cursor, match, count)
-	return enqueueAs[ScanResult](p, "SSCAN", false, cmd, scanCmd{cmd})
+	return enqueue[ScanResult](p, "SSCAN", false, func(b *batch) scanCmd { return scanCmd{b.store.SScan(background, key, cursor, match, count)} })
 }
 
 // SUnion wraps [redis.SetCmdable.SUnion].
 func (p *Pipe) SUnion(keys ...string) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "SUNION", pl.SUnion(background, keys...))
+	return enqueue[[]string](p, "SUNION", false, func(b *batch) *redis.StringSliceCmd { return b.store.SUnion(background, keys...) })
 }
 
 // SUnionCard wraps [redis.SetCmdable.SUnionCard].
 func (p *Pipe) SUnionCard(opts *redis.SUnionCardOptions, keys ...string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "SUNIONCARD", pl.SUnionCard(background, opts, keys...))
+	return enqueue[int64](p, "SUNIONCARD", false, func(b *batch) *redis.IntCmd { return b.store.SUnionCard(background, opts, keys...) })
 }
 
 // SUnionStore wraps [redis.SetCmdable.SUnionStore].
 func (p *Pipe) SUnionStore(destination string, keys ...string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "SUNIONSTORE", pl.SUnionStore(background, destination, keys...))
+	return enqueue[int64](p, "SUNIONSTORE", false, func(b *batch) *redis.IntCmd { return b.store.SUnionStore(background, destination, keys...) })
 }
 
 // Save wraps [redis.Cmdable.Save].
 func (p *Pipe) Save() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "SAVE", pl.Save(background))
+	return enqueue[string](p, "SAVE", false, func(b *batch) *redis.StatusCmd { return b.store.Save(background) })
 }
 
 // Scan wraps [redis.GenericCmdable.Scan].
 func (p *Pipe) Scan(cursor uint64, match string, count int64) *Future[ScanResult] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	cmd := pl.Scan(background, cursor, match, count)
-	return enqueueAs[ScanResult](p, "SCAN", false, cmd, scanCmd{cmd})
+	return enqueue[ScanResult](p, "SCAN", false, func(b *batch) scanCmd { return scanCmd{b.store.Scan(background, cursor, match, count)} })
 }
 
 // ScanType wraps [redis.GenericCmdable.ScanType].
 func (p *Pipe) ScanType(cursor uint64, match string, count int64, keyType string) *Future[ScanResult] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	cmd := pl.ScanType(background, cursor, match, count, keyType)
-	return enqueueAs[ScanResult](p, "SCANTYPE", false, cmd, scanCmd{cmd})
+	return enqueue[ScanResult](p, "SCANTYPE", false, func(b *batch) scanCmd { return scanCmd{b.store.ScanType(background, cursor, match, count, keyType)} })
 }
 
 // ScriptExists wraps [redis.ScriptingFunctionsCmdable.ScriptExists].
 func (p *Pipe) ScriptExists(hashes ...string) *Future[[]bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]bool](p, "SCRIPTEXISTS", pl.ScriptExists(background, hashes...))
+	return enqueue[[]bool](p, "SCRIPTEXISTS", false, func(b *batch) *redis.BoolSliceCmd { return b.store.ScriptExists(background, hashes...) })
 }
 
 // ScriptFlush wraps [redis.ScriptingFunctionsCmdable.ScriptFlush].
 func (p *Pipe) ScriptFlush() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "SCRIPTFLUSH", pl.ScriptFlush(background))
+	return enqueue[string](p, "SCRIPTFLUSH", false, func(b *batch) *redis.StatusCmd { return b.store.ScriptFlush(background) })
 }
 
 // ScriptKill wraps [redis.ScriptingFunctionsCmdable.ScriptKill].
 func (p *Pipe) ScriptKill() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "SCRIPTKILL", pl.ScriptKill(background))
+	return enqueue[string](p, "SCRIPTKILL", false, func(b *batch) *redis.StatusCmd { return b.store.ScriptKill(background) })
 }
 
 // ScriptLoad wraps [redis.ScriptingFunctionsCmdable.ScriptLoad].
 func (p *Pipe) ScriptLoad(script string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "SCRIPTLOAD", pl.ScriptLoad(background, script))
+	return enqueue[string](p, "SCRIPTLOAD", false, func(b *batch) *redis.StringCmd { return b.store.ScriptLoad(background, script) })
 }
 
 // Set wraps [redis.StringCmdable.Set].
 func (p *Pipe) Set(key string, value any, expiration time.Duration) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "SET", pl.Set(background, key, value, expiration))
+	return enqueue[string](p, "SET", true, func(b *batch) *redis.StatusCmd { return b.store.Set(background, key, value, expiration) })
 }
 
 // SetArgs wraps [redis.StringCmdable.SetArgs].
 func (p *Pipe) SetArgs(key string, value any, a redis.SetArgs) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "SETARGS", pl.SetArgs(background, key, value, a))
+	return enqueue[string](p, "SETARGS", true, func(b *batch) *redis.StatusCmd { return b.store.SetArgs(background, key, value, a) })
 }
 
 // SetBit wraps [redis.BitMapCmdable.SetBit].
 func (p *Pipe) SetBit(key string, offset int64, value int) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "SETBIT", pl.SetBit(background, key, offset, value))
+	return enqueue[int64](p, "SETBIT", false, func(b *batch) *redis.IntCmd { return b.store.SetBit(background, key, offset, value) })
 }
 
 // SetEx wraps [redis.StringCmdable.SetEx].
 //
 // Deprecated: Use Set with expiration instead as of Redis 2.6.12.
 func (p *Pipe) SetEx(key string, value any, expiration time.Duration) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "SETEX", pl.SetEx(background, key, value, expiration))
+	return enqueue[string](p, "SETEX", true, func(b *batch) *redis.StatusCmd { return b.store.SetEx(background, key, value, expiration) })
 }
 
 // SetFromBuffer wraps [redis.StringCmdable.SetFromBuffer].
 func (p *Pipe) SetFromBuffer(key string, buf []byte) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "SETFROMBUFFER", pl.SetFromBuffer(background, key, buf))
+	return enqueue[string](p, "SETFROMBUFFER", false, func(b *batch) *redis.StatusCmd { return b.store.SetFromBuffer(background, key, buf) })
 }
 
 // SetIFDEQ wraps [redis.StringCmdable.SetIFDEQ].
 func (p *Pipe) SetIFDEQ(key string, value any, matchDigest uint64, expiration time.Duration) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "SETIFDEQ", pl.SetIFDEQ(background, key, value, matchDigest, expiration))
+	return enqueue[string](p, "SETIFDEQ", true, func(b *batch) *redis.StatusCmd {
+		return b.store.SetIFDEQ(background, key, value, matchDigest, expiration)
+	})
 }
 
 // SetIFDEQGet wraps [redis.StringCmdable.SetIFDEQGet].
 func (p *Pipe) SetIFDEQGet(key string, value any, matchDigest uint64, expiration time.Duration) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "SETIFDEQGET", pl.SetIFDEQGet(background, key, value, matchDigest, expiration))
+	return enqueue[string](p, "SETIFDEQGET", true, func(b *batch) *redis.StringCmd {
+		return b.store.SetIFDEQGet(background, key, value, matchDigest, expiration)
+	})
 }
 
 // SetIFDNE wraps [redis.StringCmdable.SetIFDNE].
 func (p *Pipe) SetIFDNE(key string, value any, matchDigest uint64, expiration time.Duration) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "SETIFDNE", pl.SetIFDNE(background, key, value, matchDigest, expiration))
+	return enqueue[string](p, "SETIFDNE", true, func(b *batch) *redis.StatusCmd {
+		return b.store.SetIFDNE(background, key, value, matchDigest, expiration)
+	})
 }
 
 // SetIFDNEGet wraps [redis.StringCmdable.SetIFDNEGet].
 func (p *Pipe) SetIFDNEGet(key string, value any, matchDigest uint64, expiration time.Duration) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "SETIFDNEGET", pl.SetIFDNEGet(background, key, value, matchDigest, expiration))
+	return enqueue[string](p, "SETIFDNEGET", true, func(b *batch) *redis.StringCmd {
+		return b.store.SetIFDNEGet(background, key, value, matchDigest, expiration)
+	})
 }
 
 // SetIFEQ wraps [redis.StringCmdable.SetIFEQ].
 func (p *Pipe) SetIFEQ(key string, value, matchValue any, expiration time.Duration) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "SETIFEQ", pl.SetIFEQ(background, key, value, matchValue, expiration))
+	return enqueue[string](p, "SETIFEQ", true, func(b *batch) *redis.StatusCmd {
+		return b.store.SetIFEQ(background, key, value, matchValue, expiration)
+	})
 }
 
 // SetIFEQGet wraps [redis.StringCmdable.SetIFEQGet].
 func (p *Pipe) SetIFEQGet(key string, value, matchValue any, expiration time.Duration) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "SETIFEQGET", pl.SetIFEQGet(background, key, value, matchValue, expiration))
+	return enqueue[string](p, "SETIFEQGET", true, func(b *batch) *redis.StringCmd {
+		return b.store.SetIFEQGet(background, key, value, matchValue, expiration)
+	})
 }
 
 // SetIFNE wraps [redis.StringCmdable.SetIFNE].
 func (p *Pipe) SetIFNE(key string, value, matchValue any, expiration time.Duration) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "SETIFNE", pl.SetIFNE(background, key, value, matchValue, expiration))
+	return enqueue[string](p, "SETIFNE", true, func(b *batch) *redis.StatusCmd {
+		return b.store.SetIFNE(background, key, value, matchValue, expiration)
+	})
 }
 
 // SetIFNEGet wraps [redis.StringCmdable.SetIFNEGet].
 func (p *Pipe) SetIFNEGet(key string, value, matchValue any, expiration time.Duration) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "SETIFNEGET", pl.SetIFNEGet(background, key, value, matchValue, expiration))
+	return enqueue[string](p, "SETIFNEGET", true, func(b *batch) *redis.StringCmd {
+		return b.store.SetIFNEGet(background, key, value, matchValue, expiration)
+	})
 }
 
 // SetNX wraps [redis.StringCmdable.SetNX].
 func (p *Pipe) SetNX(key string, value any, expiration time.Duration) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[bool](p, "SETNX", pl.SetNX(background, key, value, expiration))
+	return enqueue[bool](p, "SETNX", true, func(b *batch) *redis.BoolCmd { return b.store.SetNX(background, key, value, expiration) })
 }
 
 // SetRange wraps [redis.StringCmdable.SetRange].
 func (p *Pipe) SetRange(key string, offset int64, value string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "SETRANGE", pl.SetRange(background, key, offset, value))
+	return enqueue[int64](p, "SETRANGE", false, func(b *batch) *redis.IntCmd { return b.store.SetRange(background, key, offset, value) })
 }
 
 // SetXX wraps [redis.StringCmdable.SetXX].
 func (p *Pipe) SetXX(key string, value any, expiration time.Duration) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[bool](p, "SETXX", pl.SetXX(background, key, value, expiration))
+	return enqueue[bool](p, "SETXX", true, func(b *batch) *redis.BoolCmd { return b.store.SetXX(background, key, value, expiration) })
 }
 
 // Shutdown wraps [redis.Cmdable.Shutdown].
 func (p *Pipe) Shutdown() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "SHUTDOWN", pl.Shutdown(background))
+	return enqueue[string](p, "SHUTDOWN", false, func(b *batch) *redis.StatusCmd { return b.store.Shutdown(background) })
 }
 
 // ShutdownNoSave wraps [redis.Cmdable.ShutdownNoSave].
 func (p *Pipe) ShutdownNoSave() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "SHUTDOWNNOSAVE", pl.ShutdownNoSave(background))
+	return enqueue[string](p, "SHUTDOWNNOSAVE", false, func(b *batch) *redis.StatusCmd { return b.store.ShutdownNoSave(background) })
 }
 
 // ShutdownSave wraps [redis.Cmdable.ShutdownSave].
 func (p *Pipe) ShutdownSave() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "SHUTDOWNSAVE", pl.ShutdownSave(background))
+	return enqueue[string](p, "SHUTDOWNSAVE", false, func(b *batch) *redis.StatusCmd { return b.store.ShutdownSave(background) })
 }
 
 // SlaveOf wraps [redis.Cmdable.SlaveOf].
 //
 // Deprecated: Use ReplicaOf instead as of Redis 5.0.0.
 func (p *Pipe) SlaveOf(host, port string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "SLAVEOF", pl.SlaveOf(background, host, port))
+	return enqueue[string](p, "SLAVEOF", false, func(b *batch) *redis.StatusCmd { return b.store.SlaveOf(background, host, port) })
 }
 
 // SlowLogGet wraps [redis.Cmdable.SlowLogGet].
 func (p *Pipe) SlowLogGet(num int64) *Future[[]redis.SlowLog] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.SlowLog](p, "SLOWLOGGET", pl.SlowLogGet(background, num))
+	return enqueue[[]redis.SlowLog](p, "SLOWLOGGET", false, func(b *batch) *redis.SlowLogCmd { return b.store.SlowLogGet(background, num) })
 }
 
 // SlowLogLen wraps [redis.Cmdable.SlowLogLen].
 func (p *Pipe) SlowLogLen() *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "SLOWLOGLEN", pl.SlowLogLen(background))
+	return enqueue[int64](p, "SLOWLOGLEN", false, func(b *batch) *redis.IntCmd { return b.store.SlowLogLen(background) })
 }
 
 // SlowLogReset wraps [redis.Cmdable.SlowLogReset].
 func (p *Pipe) SlowLogReset() *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "SLOWLOGRESET", pl.SlowLogReset(background))
+	return enqueue[string](p, "SLOWLOGRESET", false, func(b *batch) *redis.StatusCmd { return b.store.SlowLogReset(background) })
 }
 
 // Sort wraps [redis.GenericCmdable.Sort].
 func (p *Pipe) Sort(key string, sort *redis.Sort) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "SORT", pl.Sort(background, key, sort))
+	return enqueue[[]string](p, "SORT", false, func(b *batch) *redis.StringSliceCmd { return b.store.Sort(background, key, sort) })
 }
 
 // SortInterfaces wraps [redis.GenericCmdable.SortInterfaces].
 func (p *Pipe) SortInterfaces(key string, sort *redis.Sort) *Future[[]any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]any](p, "SORTINTERFACES", pl.SortInterfaces(background, key, sort))
+	return enqueue[[]any](p, "SORTINTERFACES", false, func(b *batch) *redis.SliceCmd { return b.store.SortInterfaces(background, key, sort) })
 }
 
 // SortRO wraps [redis.GenericCmdable.SortRO].
 func (p *Pipe) SortRO(key string, sort *redis.Sort) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "SORTRO", pl.SortRO(background, key, sort))
+	return enqueue[[]string](p, "SORTRO", false, func(b *batch) *redis.StringSliceCmd { return b.store.SortRO(background, key, sort) })
 }
 
 // SortStore wraps [redis.GenericCmdable.SortStore].
 func (p *Pipe) SortStore(key, store string, sort *redis.Sort) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "SORTSTORE", pl.SortStore(background, key, store, sort))
+	return enqueue[int64](p, "SORTSTORE", false, func(b *batch) *redis.IntCmd { return b.store.SortStore(background, key, store, sort) })
 }
 
 // StrLen wraps [redis.StringCmdable.StrLen].
 func (p *Pipe) StrLen(key string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "STRLEN", pl.StrLen(background, key))
+	return enqueue[int64](p, "STRLEN", false, func(b *batch) *redis.IntCmd { return b.store.StrLen(background, key) })
 }
 
 // TDigestAdd wraps [redis.ProbabilisticCmdable.TDigestAdd].
 func (p *Pipe) TDigestAdd(key string, elements ...float64) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "TDIGESTADD", pl.TDigestAdd(background, key, elements...))
+	return enqueue[string](p, "TDIGESTADD", false, func(b *batch) *redis.StatusCmd { return b.store.TDigestAdd(background, key, elements...) })
 }
 
 // TDigestByRank wraps [redis.ProbabilisticCmdable.TDigestByRank].
 func (p *Pipe) TDigestByRank(key string, rank ...uint64) *Future[[]float64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]float64](p, "TDIGESTBYRANK", pl.TDigestByRank(background, key, rank...))
+	return enqueue[[]float64](p, "TDIGESTBYRANK", false, func(b *batch) *redis.FloatSliceCmd { return b.store.TDigestByRank(background, key, rank...) })
 }
 
 // TDigestByRevRank wraps [redis.ProbabilisticCmdable.TDigestByRevRank].
 func (p *Pipe) TDigestByRevRank(key string, rank ...uint64) *Future[[]float64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]float64](p, "TDIGESTBYREVRANK", pl.TDigestByRevRank(background, key, rank...))
+	return enqueue[[]float64](p, "TDIGESTBYREVRANK", false, func(b *batch) *redis.FloatSliceCmd { return b.store.TDigestByRevRank(background, key, rank...) })
 }
 
 // TDigestCDF wraps [redis.ProbabilisticCmdable.TDigestCDF].
 func (p *Pipe) TDigestCDF(key string, elements ...float64) *Future[[]float64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]float64](p, "TDIGESTCDF", pl.TDigestCDF(background, key, elements...))
+	return enqueue[[]float64](p, "TDIGESTCDF", false, func(b *batch) *redis.FloatSliceCmd { return b.store.TDigestCDF(background, key, elements...) })
 }
 
 // TDigestCreate wraps [redis.ProbabilisticCmdable.TDigestCreate].
 func (p *Pipe) TDigestCreate(key string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "TDIGESTCREATE", pl.TDigestCreate(background, key))
+	return enqueue[string](p, "TDIGESTCREATE", false, func(b *batch) *redis.StatusCmd { return b.store.TDigestCreate(background, key) })
 }
 
 // TDigestCreateWithCompression wraps [redis.ProbabilisticCmdable.TDigestCreateWithCompression].
 func (p *Pipe) TDigestCreateWithCompression(key string, compression int64) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "TDIGESTCREATEWITHCOMPRESSION", pl.TDigestCreateWithCompression(background, key, compression))
+	return enqueue[string](p, "TDIGESTCREATEWITHCOMPRESSION", false, func(b *batch) *redis.StatusCmd {
+		return b.store.TDigestCreateWithCompression(background, key, compression)
+	})
 }
 
 // TDigestInfo wraps [redis.ProbabilisticCmdable.TDigestInfo].
 func (p *Pipe) TDigestInfo(key string) *Future[redis.TDigestInfo] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[redis.TDigestInfo](p, "TDIGESTINFO", pl.TDigestInfo(background, key))
+	return enqueue[redis.TDigestInfo](p, "TDIGESTINFO", false, func(b *batch) *redis.TDigestInfoCmd { return b.store.TDigestInfo(background, key) })
 }
 
 // TDigestMax wraps [redis.ProbabilisticCmdable.TDigestMax].
 func (p *Pipe) TDigestMax(key string) *Future[float64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[float64](p, "TDIGESTMAX", pl.TDigestMax(background, key))
+	return enqueue[float64](p, "TDIGESTMAX", false, func(b *batch) *redis.FloatCmd { return b.store.TDigestMax(background, key) })
 }
 
 // TDigestMerge wraps [redis.ProbabilisticCmdable.TDigestMerge].
 func (p *Pipe) TDigestMerge(destKey string, options *redis.TDigestMergeOptions, sourceKeys ...string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "TDIGESTMERGE", pl.TDigestMerge(background, destKey, options, sourceKeys...))
+	return enqueue[string](p, "TDIGESTMERGE", false, func(b *batch) *redis.StatusCmd {
+		return b.store.TDigestMerge(background, destKey, options, sourceKeys...)
+	})
 }
 
 // TDigestMin wraps [redis.ProbabilisticCmdable.TDigestMin].
 func (p *Pipe) TDigestMin(key string) *Future[float64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[float64](p, "TDIGESTMIN", pl.TDigestMin(background, key))
+	return enqueue[float64](p, "TDIGESTMIN", false, func(b *batch) *redis.FloatCmd { return b.store.TDigestMin(background, key) })
 }
 
 // TDigestQuantile wraps [redis.ProbabilisticCmdable.TDigestQuantile].
 func (p *Pipe) TDigestQuantile(key string, elements ...float64) *Future[[]float64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]float64](p, "TDIGESTQUANTILE", pl.TDigestQuantile(background, key, elements...))
+	return enqueue[[]float64](p, "TDIGESTQUANTILE", false, func(b *batch) *redis.FloatSliceCmd { return b.store.TDigestQuantile(background, key, elements...) })
 }
 
 // TDigestRank wraps [redis.ProbabilisticCmdable.TDigestRank].
 func (p *Pipe) TDigestRank(key string, values ...float64) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "TDIGESTRANK", pl.TDigestRank(background, key, values...))
+	return enqueue[[]int64](p, "TDIGESTRANK", false, func(b *batch) *redis.IntSliceCmd { return b.store.TDigestRank(background, key, values...) })
 }
 
 // TDigestReset wraps [redis.ProbabilisticCmdable.TDigestReset].
 func (p *Pipe) TDigestReset(key string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "TDIGESTRESET", pl.TDigestReset(background, key))
+	return enqueue[string](p, "TDIGESTRESET", false, func(b *batch) *redis.StatusCmd { return b.store.TDigestReset(background, key) })
 }
 
 // TDigestRevRank wraps [redis.ProbabilisticCmdable.TDigestRevRank].
 func (p *Pipe) TDigestRevRank(key string, values ...float64) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]int64](p, "TDIGESTREVRANK", pl.TDigestRevRank(background, key, values...))
+	return enqueue[[]int64](p, "TDIGESTREVRANK", false, func(b *batch) *redis.IntSliceCmd { return b.store.TDigestRevRank(background, key, values...) })
 }
 
 // TDigestTrimmedMean wraps [redis.ProbabilisticCmdable.TDigestTrimmedMean].
 func (p *Pipe) TDigestTrimmedMean(key string, lowCutQuantile, highCutQuantile float64) *Future[float64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[float64](p, "TDIGESTTRIMMEDMEAN", pl.TDigestTrimmedMean(background, key, lowCutQuantile, highCutQuantile))
+	return enqueue[float64](p, "TDIGESTTRIMMEDMEAN", false, func(b *batch) *redis.FloatCmd {
+		return b.store.TDigestTrimmedMean(background, key, lowCutQuantile, highCutQuantile)
+	})
 }
 
 // TSAdd wraps [redis.TimeseriesCmdable.TSAdd].
 func (p *Pipe) TSAdd(key string, timestamp any, value float64) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[int64](p, "TSADD", pl.TSAdd(background, key, timestamp, value))
+	return enqueue[int64](p, "TSADD", true, func(b *batch) *redis.IntCmd { return b.store.TSAdd(background, key, timestamp, value) })
 }
 
 // TSAddWithArgs wraps [redis.TimeseriesCmdable.TSAddWithArgs].
 func (p *Pipe) TSAddWithArgs(key string, timestamp any, value float64, options *redis.TSOptions) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[int64](p, "TSADDWITHARGS", pl.TSAddWithArgs(background, key, timestamp, value, options))
+	return enqueue[int64](p, "TSADDWITHARGS", true, func(b *batch) *redis.IntCmd { return b.store.TSAddWithArgs(background, key, timestamp, value, options) })
 }
 
 // TSAlter wraps [redis.TimeseriesCmdable.TSAlter].
 func (p *Pipe) TSAlter(key string, options *redis.TSAlterOptions) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "TSALTER", pl.TSAlter(background, key, options))
+	return enqueue[string](p, "TSALTER", false, func(b *batch) *redis.StatusCmd { return b.store.TSAlter(background, key, options) })
 }
 
 // TSCreate wraps [redis.TimeseriesCmdable.TSCreate].
 func (p *Pipe) TSCreate(key string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "TSCREATE", pl.TSCreate(background, key))
+	return enqueue[string](p, "TSCREATE", false, func(b *batch) *redis.StatusCmd { return b.store.TSCreate(background, key) })
 }
 
 // TSCreateRule wraps [redis.TimeseriesCmdable.TSCreateRule].
 func (p *Pipe) TSCreateRule(sourceKey, destKey string, aggregator redis.Aggregator, bucketDuration int) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "TSCREATERULE", pl.TSCreateRule(background, sourceKey, destKey, aggregator, bucketDuration))
+	return enqueue[string](p, "TSCREATERULE", false, func(b *batch) *redis.StatusCmd {
+		return b.store.TSCreateRule(background, sourceKey, destKey, aggregator, bucketDuration)
+	})
 }
 
 // TSCreateRuleWithArgs wraps [redis.TimeseriesCmdable.TSCreateRuleWithArgs].
 func (p *Pipe) TSCreateRuleWithArgs(sourceKey, destKey string, aggregator redis.Aggregator, bucketDuration int, options *redis.TSCreateRuleOptions) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "TSCREATERULEWITHARGS", pl.TSCreateRuleWithArgs(background, sourceKey, destKey, aggregator, bucketDuration, options))
+	return enqueue[string](p, "TSCREATERULEWITHARGS", false, func(b *batch) *redis.StatusCmd {
+		return b.store.TSCreateRuleWithArgs(background, sourceKey, destKey, aggregator, bucketDuration, options)
+	})
 }
 
 // TSCreateWithArgs wraps [redis.TimeseriesCmdable.TSCreateWithArgs].
 func (p *Pipe) TSCreateWithArgs(key string, options *redis.TSOptions) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "TSCREATEWITHARGS", pl.TSCreateWithArgs(background, key, options))
+	return enqueue[string](p, "TSCREATEWITHARGS", false, func(b *batch) *redis.StatusCmd { return b.store.TSCreateWithArgs(background, key, options) })
 }
 
 // TSDecrBy wraps [redis.TimeseriesCmdable.TSDecrBy].
 func (p *Pipe) TSDecrBy(Key string, timestamp float64) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "TSDECRBY", pl.TSDecrBy(background, Key, timestamp))
+	return enqueue[int64](p, "TSDECRBY", false, func(b *batch) *redis.IntCmd { return b.store.TSDecrBy(background, Key, timestamp) })
 }
 
 // TSDecrByWithArgs wraps [redis.TimeseriesCmdable.TSDecrByWithArgs].
 func (p *Pipe) TSDecrByWithArgs(key string, timestamp float64, options *redis.TSIncrDecrOptions) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "TSDECRBYWITHARGS", pl.TSDecrByWithArgs(background, key, timestamp, options))
+	return enqueue[int64](p, "TSDECRBYWITHARGS", false, func(b *batch) *redis.IntCmd { return b.store.TSDecrByWithArgs(background, key, timestamp, options) })
 }
 
 // TSDel wraps [redis.TimeseriesCmdable.TSDel].
 func (p *Pipe) TSDel(Key string, fromTimestamp, toTimestamp int) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "TSDEL", pl.TSDel(background, Key, fromTimestamp, toTimestamp))
+	return enqueue[int64](p, "TSDEL", false, func(b *batch) *redis.IntCmd { return b.store.TSDel(background, Key, fromTimestamp, toTimestamp) })
 }
 
 // TSDeleteRule wraps [redis.TimeseriesCmdable.TSDeleteRule].
 func (p *Pipe) TSDeleteRule(sourceKey, destKey string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "TSDELETERULE", pl.TSDeleteRule(background, sourceKey, destKey))
+	return enqueue[string](p, "TSDELETERULE", false, func(b *batch) *redis.StatusCmd { return b.store.TSDeleteRule(background, sourceKey, destKey) })
 }
 
 // TSGet wraps [redis.TimeseriesCmdable.TSGet].
 func (p *Pipe) TSGet(key string) *Future[redis.TSTimestampValue] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[redis.TSTimestampValue](p, "TSGET", pl.TSGet(background, key))
+	return enqueue[redis.TSTimestampValue](p, "TSGET", false, func(b *batch) *redis.TSTimestampValueCmd { return b.store.TSGet(background, key) })
 }
 
 // TSGetWithArgs wraps [redis.TimeseriesCmdable.TSGetWithArgs].
 func (p *Pipe) TSGetWithArgs(key string, options *redis.TSGetOptions) *Future[redis.TSTimestampValue] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[redis.TSTimestampValue](p, "TSGETWITHARGS", pl.TSGetWithArgs(background, key, options))
+	return enqueue[redis.TSTimestampValue](p, "TSGETWITHARGS", false, func(b *batch) *redis.TSTimestampValueCmd { return b.store.TSGetWithArgs(background, key, options) })
 }
 
 // TSIncrBy wraps [redis.TimeseriesCmdable.TSIncrBy].
 func (p *Pipe) TSIncrBy(Key string, timestamp float64) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "TSINCRBY", pl.TSIncrBy(background, Key, timestamp))
+	return enqueue[int64](p, "TSINCRBY", false, func(b *batch) *redis.IntCmd { return b.store.TSIncrBy(background, Key, timestamp) })
 }
 
 // TSIncrByWithArgs wraps [redis.TimeseriesCmdable.TSIncrByWithArgs].
 func (p *Pipe) TSIncrByWithArgs(key string, timestamp float64, options *redis.TSIncrDecrOptions) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "TSINCRBYWITHARGS", pl.TSIncrByWithArgs(background, key, timestamp, options))
+	return enqueue[int64](p, "TSINCRBYWITHARGS", false, func(b *batch) *redis.IntCmd { return b.store.TSIncrByWithArgs(background, key, timestamp, options) })
 }
 
 // TSInfo wraps [redis.TimeseriesCmdable.TSInfo].
 func (p *Pipe) TSInfo(key string) *Future[map[string]any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[map[string]any](p, "TSINFO", pl.TSInfo(background, key))
+	return enqueue[map[string]any](p, "TSINFO", false, func(b *batch) *redis.MapStringInterfaceCmd { return b.store.TSInfo(background, key) })
 }
 
 // TSInfoWithArgs wraps [redis.TimeseriesCmdable.TSInfoWithArgs].
 func (p *Pipe) TSInfoWithArgs(key string, options *redis.TSInfoOptions) *Future[map[string]any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[map[string]any](p, "TSINFOWITHARGS", pl.TSInfoWithArgs(background, key, options))
+	return enqueue[map[string]any](p, "TSINFOWITHARGS", false, func(b *batch) *redis.MapStringInterfaceCmd { return b.store.TSInfoWithArgs(background, key, options) })
 }
 
 // TSMAdd wraps [redis.TimeseriesCmdable.TSMAdd].
 func (p *Pipe) TSMAdd(ktvSlices [][]any) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]int64](p, "TSMADD", pl.TSMAdd(background, ktvSlices))
+	return enqueue[[]int64](p, "TSMADD", true, func(b *batch) *redis.IntSliceCmd { return b.store.TSMAdd(background, ktvSlices) })
 }
 
 // TSMGet wraps [redis.TimeseriesCmdable.TSMGet].
 func (p *Pipe) TSMGet(filters []string) *Future[map[string][]any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[map[string][]any](p, "TSMGET", pl.TSMGet(background, filters))
+	return enqueue[map[string][]any](p, "TSMGET", false, func(b *batch) *redis.MapStringSliceInterfaceCmd { return b.store.TSMGet(background, filters) })
 }
 
 // TSMGetWithArgs wraps [redis.TimeseriesCmdable.TSMGetWithArgs].
 func (p *Pipe) TSMGetWithArgs(filters []string, options *redis.TSMGetOptions) *Future[map[string][]any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[map[string][]any](p, "TSMGETWITHARGS", pl.TSMGetWithArgs(background, filters, options))
+	return enqueue[map[string][]any](p, "TSMGETWITHARGS", true, func(b *batch) *redis.MapStringSliceInterfaceCmd {
+		return b.store.TSMGetWithArgs(background, filters, options)
+	})
 }
 
 // TSMRange wraps [redis.TimeseriesCmdable.TSMRange].
 func (p *Pipe) TSMRange(fromTimestamp, toTimestamp int, filterExpr []string) *Future[map[string][]any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[map[string][]any](p, "TSMRANGE", pl.TSMRange(background, fromTimestamp, toTimestamp, filterExpr))
+	return enqueue[map[string][]any](p, "TSMRANGE", false, func(b *batch) *redis.MapStringSliceInterfaceCmd {
+		return b.store.TSMRange(background, fromTimestamp, toTimestamp, filterExpr)
+	})
 }
 
 // TSMRangeWithArgs wraps [redis.TimeseriesCmdable.TSMRangeWithArgs].
 func (p *Pipe) TSMRangeWithArgs(fromTimestamp, toTimestamp int, filterExpr []string, options *redis.TSMRangeOptions) *Future[map[string][]any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[map[string][]any](p, "TSMRANGEWITHARGS", pl.TSMRangeWithArgs(background, fromTimestamp, toTimestamp, filterExpr, options))
+	return enqueue[map[string][]any](p, "TSMRANGEWITHARGS", true, func(b *batch) *redis.MapStringSliceInterfaceCmd {
+		return b.store.TSMRangeWithArgs(background, fromTimestamp, toTimestamp, filterExpr, options)
+	})
 }
 
 // TSMRevRange wraps [redis.TimeseriesCmdable.TSMRevRange].
 func (p *Pipe) TSMRevRange(fromTimestamp, toTimestamp int, filterExpr []string) *Future[map[string][]any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[map[string][]any](p, "TSMREVRANGE", pl.TSMRevRange(background, fromTimestamp, toTimestamp, filterExpr))
+	return enqueue[map[string][]any](p, "TSMREVRANGE", false, func(b *batch) *redis.MapStringSliceInterfaceCmd {
+		return b.store.TSMRevRange(background, fromTimestamp, toTimestamp, filterExpr)
+	})
 }
 
 // TSMRevRangeWithArgs wraps [redis.TimeseriesCmdable.TSMRevRangeWithArgs].
 func (p *Pipe) TSMRevRangeWithArgs(fromTimestamp, toTimestamp int, filterExpr []string, options *redis.TSMRevRangeOptions) *Future[map[string][]any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[map[string][]any](p, "TSMREVRANGEWITHARGS", pl.TSMRevRangeWithArgs(background, fromTimestamp, toTimestamp, filterExpr, options))
+	return enqueue[map[string][]any](p, "TSMREVRANGEWITHARGS", true, func(b *batch) *redis.MapStringSliceInterfaceCmd {
+		return b.store.TSMRevRangeWithArgs(background, fromTimestamp, toTimestamp, filterExpr, options)
+	})
 }
 
 // TSNRange wraps [redis.TimeseriesCmdable.TSNRange].
 func (p *Pipe) TSNRange(keys []string, fromTimestamp, toTimestamp any) *Future[[]redis.TSNRangePivotRow] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]redis.TSNRangePivotRow](p, "TSNRANGE", pl.TSNRange(background, keys, fromTimestamp, toTimestamp))
+	return enqueue[[]redis.TSNRangePivotRow](p, "TSNRANGE", true, func(b *batch) *redis.TSNRangePivotRowSliceCmd {
+		return b.store.TSNRange(background, keys, fromTimestamp, toTimestamp)
+	})
 }
 
 // TSNRangeWithArgs wraps [redis.TimeseriesCmdable.TSNRangeWithArgs].
 func (p *Pipe) TSNRangeWithArgs(keys []string, fromTimestamp, toTimestamp any, options *redis.TSNRangeOptions) *Future[[]redis.TSNRangePivotRow] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]redis.TSNRangePivotRow](p, "TSNRANGEWITHARGS", pl.TSNRangeWithArgs(background, keys, fromTimestamp, toTimestamp, options))
+	return enqueue[[]redis.TSNRangePivotRow](p, "TSNRANGEWITHARGS", true, func(b *batch) *redis.TSNRangePivotRowSliceCmd {
+		return b.store.TSNRangeWithArgs(background, keys, fromTimestamp, toTimestamp, options)
+	})
 }
 
 // TSNRevRange wraps [redis.TimeseriesCmdable.TSNRevRange].
 func (p *Pipe) TSNRevRange(keys []string, fromTimestamp, toTimestamp any) *Future[[]redis.TSNRangePivotRow] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]redis.TSNRangePivotRow](p, "TSNREVRANGE", pl.TSNRevRange(background, keys, fromTimestamp, toTimestamp))
+	return enqueue[[]redis.TSNRangePivotRow](p, "TSNREVRANGE", true, func(b *batch) *redis.TSNRangePivotRowSliceCmd {
+		return b.store.TSNRevRange(background, keys, fromTimestamp, toTimestamp)
+	})
 }
 
 // TSNRevRangeWithArgs wraps [redis.TimeseriesCmdable.TSNRevRangeWithArgs].
 func (p *Pipe) TSNRevRangeWithArgs(keys []string, fromTimestamp, toTimestamp any, options *redis.TSNRevRangeOptions) *Future[[]redis.TSNRangePivotRow] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]redis.TSNRangePivotRow](p, "TSNREVRANGEWITHARGS", pl.TSNRevRangeWithArgs(background, keys, fromTimestamp, toTimestamp, options))
+	return enqueue[[]redis.TSNRangePivotRow](p, "TSNREVRANGEWITHARGS", true, func(b *batch) *redis.TSNRangePivotRowSliceCmd {
+		return b.store.TSNRevRangeWithArgs(background, keys, fromTimestamp, toTimestamp, options)
+	})
 }
 
 // TSQueryIndex wraps [redis.TimeseriesCmdable.TSQueryIndex].
 func (p *Pipe) TSQueryIndex(filterExpr []string) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "TSQUERYINDEX", pl.TSQueryIndex(background, filterExpr))
+	return enqueue[[]string](p, "TSQUERYINDEX", false, func(b *batch) *redis.StringSliceCmd { return b.store.TSQueryIndex(background, filterExpr) })
 }
 
 // TSQueryLabelValues wraps [redis.TimeseriesCmdable.TSQueryLabelValues].
 func (p *Pipe) TSQueryLabelValues(label string, filterExpr []string) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "TSQUERYLABELVALUES", pl.TSQueryLabelValues(background, label, filterExpr))
+	return enqueue[[]string](p, "TSQUERYLABELVALUES", false, func(b *batch) *redis.StringSliceCmd { return b.store.TSQueryLabelValues(background, label, filterExpr) })
 }
 
 // TSQueryLabels wraps [redis.TimeseriesCmdable.TSQueryLabels].
 func (p *Pipe) TSQueryLabels(filterExpr []string) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "TSQUERYLABELS", pl.TSQueryLabels(background, filterExpr))
+	return enqueue[[]string](p, "TSQUERYLABELS", false, func(b *batch) *redis.StringSliceCmd { return b.store.TSQueryLabels(background, filterExpr) })
 }
 
 // TSRange wraps [redis.TimeseriesCmdable.TSRange].
 func (p *Pipe) TSRange(key string, fromTimestamp, toTimestamp int) *Future[[]redis.TSTimestampValue] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.TSTimestampValue](p, "TSRANGE", pl.TSRange(background, key, fromTimestamp, toTimestamp))
+	return enqueue[[]redis.TSTimestampValue](p, "TSRANGE", false, func(b *batch) *redis.TSTimestampValueSliceCmd {
+		return b.store.TSRange(background, key, fromTimestamp, toTimestamp)
+	})
 }
 
 // TSRangeWithArgs wraps [redis.TimeseriesCmdable.TSRangeWithArgs].
 func (p *Pipe) TSRangeWithArgs(key string, fromTimestamp, toTimestamp int, options *redis.TSRangeOptions) *Future[[]redis.TSTimestampValue] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]redis.TSTimestampValue](p, "TSRANGEWITHARGS", pl.TSRangeWithArgs(background, key, fromTimestamp, toTimestamp, options))
+	return enqueue[[]redis.TSTimestampValue](p, "TSRANGEWITHARGS", true, func(b *batch) *redis.TSTimestampValueSliceCmd {
+		return b.store.TSRangeWithArgs(background, key, fromTimestamp, toTimestamp, options)
+	})
 }
 
 // TSRead wraps [redis.TimeseriesCmdable.TSRead].
 func (p *Pipe) TSRead(key string, timestamp any) *Future[[]redis.TSTimestampValue] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]redis.TSTimestampValue](p, "TSREAD", pl.TSRead(background, key, timestamp))
+	return enqueue[[]redis.TSTimestampValue](p, "TSREAD", true, func(b *batch) *redis.TSTimestampValueSliceCmd { return b.store.TSRead(background, key, timestamp) })
 }
 
 // TSReadWithArgs wraps [redis.TimeseriesCmdable.TSReadWithArgs].
 func (p *Pipe) TSReadWithArgs(key string, timestamp any, options *redis.TSReadOptions) *Future[[]redis.TSTimestampValue] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]redis.TSTimestampValue](p, "TSREADWITHARGS", pl.TSReadWithArgs(background, key, timestamp, options))
+	return enqueue[[]redis.TSTimestampValue](p, "TSREADWITHARGS", true, func(b *batch) *redis.TSTimestampValueSliceCmd {
+		return b.store.TSReadWithArgs(background, key, timestamp, options)
+	})
 }
 
 // TSRevRange wraps [redis.TimeseriesCmdable.TSRevRange].
 func (p *Pipe) TSRevRange(key string, fromTimestamp, toTimestamp int) *Future[[]redis.TSTimestampValue] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.TSTimestampValue](p, "TSREVRANGE", pl.TSRevRange(background, key, fromTimestamp, toTimestamp))
+	return enqueue[[]redis.TSTimestampValue](p, "TSREVRANGE", false, func(b *batch) *redis.TSTimestampValueSliceCmd {
+		return b.store.TSRevRange(background, key, fromTimestamp, toTimestamp)
+	})
 }
 
 // TSRevRangeWithArgs wraps [redis.TimeseriesCmdable.TSRevRangeWithArgs].
 func (p *Pipe) TSRevRangeWithArgs(key string, fromTimestamp, toTimestamp int, options *redis.TSRevRangeOptions) *Future[[]redis.TSTimestampValue] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]redis.TSTimestampValue](p, "TSREVRANGEWITHARGS", pl.TSRevRangeWithArgs(background, key, fromTimestamp, toTimestamp, options))
+	return enqueue[[]redis.TSTimestampValue](p, "TSREVRANGEWITHARGS", true, func(b *batch) *redis.TSTimestampValueSliceCmd {
+		return b.store.TSRevRangeWithArgs(background, key, fromTimestamp, toTimestamp, options)
+	})
 }
 
 // TTL wraps [redis.GenericCmdable.TTL].
 func (p *Pipe) TTL(key string) *Future[time.Duration] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[time.Duration](p, "TTL", pl.TTL(background, key))
+	return enqueue[time.Duration](p, "TTL", false, func(b *batch) *redis.DurationCmd { return b.store.TTL(background, key) })
 }
 
 // Time wraps [redis.Cmdable.Time].
 func (p *Pipe) Time() *Future[time.Time] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[time.Time](p, "TIME", pl.Time(background))
+	return enqueue[time.Time](p, "TIME", false, func(b *batch) *redis.TimeCmd { return b.store.Time(background) })
 }
 
 // TopKAdd wraps [redis.ProbabilisticCmdable.TopKAdd].
 func (p *Pipe) TopKAdd(key string, elements ...any) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]string](p, "TOPKADD", pl.TopKAdd(background, key, elements...))
+	return enqueue[[]string](p, "TOPKADD", true, func(b *batch) *redis.StringSliceCmd { return b.store.TopKAdd(background, key, elements...) })
 }
 
 // TopKCount wraps [redis.ProbabilisticCmdable.TopKCount].
 func (p *Pipe) TopKCount(key string, elements ...any) *Future[[]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]int64](p, "TOPKCOUNT", pl.TopKCount(background, key, elements...))
+	return enqueue[[]int64](p, "TOPKCOUNT", true, func(b *batch) *redis.IntSliceCmd { return b.store.TopKCount(background, key, elements...) })
 }
 
 // TopKIncrBy wraps [redis.ProbabilisticCmdable.TopKIncrBy].
 func (p *Pipe) TopKIncrBy(key string, elements ...any) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]string](p, "TOPKINCRBY", pl.TopKIncrBy(background, key, elements...))
+	return enqueue[[]string](p, "TOPKINCRBY", true, func(b *batch) *redis.StringSliceCmd { return b.store.TopKIncrBy(background, key, elements...) })
 }
 
 // TopKInfo wraps [redis.ProbabilisticCmdable.TopKInfo].
 func (p *Pipe) TopKInfo(key string) *Future[redis.TopKInfo] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[redis.TopKInfo](p, "TOPKINFO", pl.TopKInfo(background, key))
+	return enqueue[redis.TopKInfo](p, "TOPKINFO", false, func(b *batch) *redis.TopKInfoCmd { return b.store.TopKInfo(background, key) })
 }
 
 // TopKList wraps [redis.ProbabilisticCmdable.TopKList].
 func (p *Pipe) TopKList(key string) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "TOPKLIST", pl.TopKList(background, key))
+	return enqueue[[]string](p, "TOPKLIST", false, func(b *batch) *redis.StringSliceCmd { return b.store.TopKList(background, key) })
 }
 
 // TopKListWithCount wraps [redis.ProbabilisticCmdable.TopKListWithCount].
 func (p *Pipe) TopKListWithCount(key string) *Future[map[string]int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[map[string]int64](p, "TOPKLISTWITHCOUNT", pl.TopKListWithCount(background, key))
+	return enqueue[map[string]int64](p, "TOPKLISTWITHCOUNT", false, func(b *batch) *redis.MapStringIntCmd { return b.store.TopKListWithCount(background, key) })
 }
 
 // TopKQuery wraps [redis.ProbabilisticCmdable.TopKQuery].
 func (p *Pipe) TopKQuery(key string, elements ...any) *Future[[]bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]bool](p, "TOPKQUERY", pl.TopKQuery(background, key, elements...))
+	return enqueue[[]bool](p, "TOPKQUERY", true, func(b *batch) *redis.BoolSliceCmd { return b.store.TopKQuery(background, key, elements...) })
 }
 
 // TopKReserve wraps [redis.ProbabilisticCmdable.TopKReserve].
 func (p *Pipe) TopKReserve(key string, k int64) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "TOPKRESERVE", pl.TopKReserve(background, key, k))
+	return enqueue[string](p, "TOPKRESERVE", false, func(b *batch) *redis.StatusCmd { return b.store.TopKReserve(background, key, k) })
 }
 
 // TopKReserveWithOptions wraps [redis.ProbabilisticCmdable.TopKReserveWithOptions].
 func (p *Pipe) TopKReserveWithOptions(key string, k, width, depth int64, decay float64) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "TOPKRESERVEWITHOPTIONS", pl.TopKReserveWithOptions(background, key, k, width, depth, decay))
+	return enqueue[string](p, "TOPKRESERVEWITHOPTIONS", false, func(b *batch) *redis.StatusCmd {
+		return b.store.TopKReserveWithOptions(background, key, k, width, depth, decay)
+	})
 }
 
 // Touch wraps [redis.GenericCmdable.Touch].
 func (p *Pipe) Touch(keys ...string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "TOUCH", pl.Touch(background, keys...))
+	return enqueue[int64](p, "TOUCH", false, func(b *batch) *redis.IntCmd { return b.store.Touch(background, keys...) })
 }
 
 // Type wraps [redis.GenericCmdable.Type].
 func (p *Pipe) Type(key string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "TYPE", pl.Type(background, key))
+	return enqueue[string](p, "TYPE", false, func(b *batch) *redis.StatusCmd { return b.store.Type(background, key) })
 }
 
 // Unlink wraps [redis.Cmdable.Unlink].
 func (p *Pipe) Unlink(keys ...string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "UNLINK", pl.Unlink(background, keys...))
+	return enqueue[int64](p, "UNLINK", false, func(b *batch) *redis.IntCmd { return b.store.Unlink(background, keys...) })
 }
 
 // VAdd wraps [redis.VectorSetCmdable.VAdd].
 func (p *Pipe) VAdd(key, element string, val redis.Vector) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[bool](p, "VADD", pl.VAdd(background, key, element, val))
+	return enqueue[bool](p, "VADD", true, func(b *batch) *redis.BoolCmd { return b.store.VAdd(background, key, element, val) })
 }
 
 // VAddWithArgs wraps [redis.VectorSetCmdable.VAddWithArgs].
 func (p *Pipe) VAddWithArgs(key, element string, val redis.Vector, addArgs *redis.VAddArgs) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[bool](p, "VADDWITHARGS", pl.VAddWithArgs(background, key, element, val, addArgs))
+	return enqueue[bool](p, "VADDWITHARGS", true, func(b *batch) *redis.BoolCmd { return b.store.VAddWithArgs(background, key, element, val, addArgs) })
 }
 
 // VCard wraps [redis.VectorSetCmdable.VCard].
 func (p *Pipe) VCard(key string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "VCARD", pl.VCard(background, key))
+	return enqueue[int64](p, "VCARD", false, func(b *batch) *redis.IntCmd { return b.store.VCard(background, key) })
 }
 
 // VClearAttributes wraps [redis.VectorSetCmdable.VClearAttributes].
 func (p *Pipe) VClearAttributes(key, element string) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[bool](p, "VCLEARATTRIBUTES", pl.VClearAttributes(background, key, element))
+	return enqueue[bool](p, "VCLEARATTRIBUTES", false, func(b *batch) *redis.BoolCmd { return b.store.VClearAttributes(background, key, element) })
 }
 
 // VDim wraps [redis.VectorSetCmdable.VDim].
 func (p *Pipe) VDim(key string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "VDIM", pl.VDim(background, key))
+	return enqueue[int64](p, "VDIM", false, func(b *batch) *redis.IntCmd { return b.store.VDim(background, key) })
 }
 
 // VEmb wraps [redis.VectorSetCmdable.VEmb].
 func (p *Pipe) VEmb(key, element string, raw bool) *Future[[]any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]any](p, "VEMB", pl.VEmb(background, key, element, raw))
+	return enqueue[[]any](p, "VEMB", false, func(b *batch) *redis.SliceCmd { return b.store.VEmb(background, key, element, raw) })
 }
 
 // VGetAttr wraps [redis.VectorSetCmdable.VGetAttr].
 func (p *Pipe) VGetAttr(key, element string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "VGETATTR", pl.VGetAttr(background, key, element))
+	return enqueue[string](p, "VGETATTR", false, func(b *batch) *redis.StringCmd { return b.store.VGetAttr(background, key, element) })
 }
 
 // VInfo wraps [redis.VectorSetCmdable.VInfo].
 func (p *Pipe) VInfo(key string) *Future[map[string]any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[map[string]any](p, "VINFO", pl.VInfo(background, key))
+	return enqueue[map[string]any](p, "VINFO", false, func(b *batch) *redis.MapStringInterfaceCmd { return b.store.VInfo(background, key) })
 }
 
 // VIsMember wraps [redis.VectorSetCmdable.VIsMember].
 func (p *Pipe) VIsMember(key, element string) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[bool](p, "VISMEMBER", pl.VIsMember(background, key, element))
+	return enqueue[bool](p, "VISMEMBER", false, func(b *batch) *redis.BoolCmd { return b.store.VIsMember(background, key, element) })
 }
 
 // VLinks wraps [redis.VectorSetCmdable.VLinks].
 func (p *Pipe) VLinks(key, element string) *Future[[][]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[][]string](p, "VLINKS", pl.VLinks(background, key, element))
+	return enqueue[[][]string](p, "VLINKS", false, func(b *batch) *redis.StringSliceSliceCmd { return b.store.VLinks(background, key, element) })
 }
 
 // VLinksWithScores wraps [redis.VectorSetCmdable.VLinksWithScores].
 func (p *Pipe) VLinksWithScores(key, element string) *Future[[][]redis.VectorScore] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[][]redis.VectorScore](p, "VLINKSWITHSCORES", pl.VLinksWithScores(background, key, element))
+	return enqueue[[][]redis.VectorScore](p, "VLINKSWITHSCORES", false, func(b *batch) *redis.VectorScoreSliceSliceCmd {
+		return b.store.VLinksWithScores(background, key, element)
+	})
 }
 
 // VRandMember wraps [redis.VectorSetCmdable.VRandMember].
 func (p *Pipe) VRandMember(key string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "VRANDMEMBER", pl.VRandMember(background, key))
+	return enqueue[string](p, "VRANDMEMBER", false, func(b *batch) *redis.StringCmd { return b.store.VRandMember(background, key) })
 }
 
 // VRandMemberCount wraps [redis.VectorSetCmdable.VRandMemberCount].
 func (p *Pipe) VRandMemberCount(key string, count int) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "VRANDMEMBERCOUNT", pl.VRandMemberCount(background, key, count))
+	return enqueue[[]string](p, "VRANDMEMBERCOUNT", false, func(b *batch) *redis.StringSliceCmd { return b.store.VRandMemberCount(background, key, count) })
 }
 
 // VRange wraps [redis.VectorSetCmdable.VRange].
 func (p *Pipe) VRange(key, start, end string, count int64) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "VRANGE", pl.VRange(background, key, start, end, count))
+	return enqueue[[]string](p, "VRANGE", false, func(b *batch) *redis.StringSliceCmd { return b.store.VRange(background, key, start, end, count) })
 }
 
 // VRem wraps [redis.VectorSetCmdable.VRem].
 func (p *Pipe) VRem(key, element string) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[bool](p, "VREM", pl.VRem(background, key, element))
+	return enqueue[bool](p, "VREM", false, func(b *batch) *redis.BoolCmd { return b.store.VRem(background, key, element) })
 }
 
 // VSetAttr wraps [redis.VectorSetCmdable.VSetAttr].
 func (p *Pipe) VSetAttr(key, element string, attr any) *Future[bool] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[bool](p, "VSETATTR", pl.VSetAttr(background, key, element, attr))
+	return enqueue[bool](p, "VSETATTR", true, func(b *batch) *redis.BoolCmd { return b.store.VSetAttr(background, key, element, attr) })
 }
 
 // VSim wraps [redis.VectorSetCmdable.VSim].
 func (p *Pipe) VSim(key string, val redis.Vector) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]string](p, "VSIM", pl.VSim(background, key, val))
+	return enqueue[[]string](p, "VSIM", true, func(b *batch) *redis.StringSliceCmd { return b.store.VSim(background, key, val) })
 }
 
 // VSimWithArgs wraps [redis.VectorSetCmdable.VSimWithArgs].
 func (p *Pipe) VSimWithArgs(key string, val redis.Vector, args *redis.VSimArgs) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]string](p, "VSIMWITHARGS", pl.VSimWithArgs(background, key, val, args))
+	return enqueue[[]string](p, "VSIMWITHARGS", true, func(b *batch) *redis.StringSliceCmd { return b.store.VSimWithArgs(background, key, val, args) })
 }
 
 // VSimWithArgsWithAttribs wraps [redis.VectorSetCmdable.VSimWithArgsWithAttribs].
 func (p *Pipe) VSimWithArgsWithAttribs(key string, val redis.Vector, args *redis.VSimArgs) *Future[[]redis.VectorAttrib] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]redis.VectorAttrib](p, "VSIMWITHARGSWITHATTRIBS", pl.VSimWithArgsWithAttribs(background, key, val, args))
+	return enqueue[[]redis.VectorAttrib](p, "VSIMWITHARGSWITHATTRIBS", true, func(b *batch) *redis.VectorAttribSliceCmd {
+		return b.store.VSimWithArgsWithAttribs(background, key, val, args)
+	})
 }
 
 // VSimWithArgsWithScores wraps [redis.VectorSetCmdable.VSimWithArgsWithScores].
 func (p *Pipe) VSimWithArgsWithScores(key string, val redis.Vector, args *redis.VSimArgs) *Future[[]redis.VectorScore] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]redis.VectorScore](p, "VSIMWITHARGSWITHSCORES", pl.VSimWithArgsWithScores(background, key, val, args))
+	return enqueue[[]redis.VectorScore](p, "VSIMWITHARGSWITHSCORES", true, func(b *batch) *redis.VectorScoreSliceCmd {
+		return b.store.VSimWithArgsWithScores(background, key, val, args)
+	})
 }
 
 // VSimWithArgsWithScoresWithAttribs wraps [redis.VectorSetCmdable.VSimWithArgsWithScoresWithAttribs].
 func (p *Pipe) VSimWithArgsWithScoresWithAttribs(key string, val redis.Vector, args *redis.VSimArgs) *Future[[]redis.VectorScoreAttrib] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]redis.VectorScoreAttrib](p, "VSIMWITHARGSWITHSCORESWITHATTRIBS", pl.VSimWithArgsWithScoresWithAttribs(background, key, val, args))
+	return enqueue[[]redis.VectorScoreAttrib](p, "VSIMWITHARGSWITHSCORESWITHATTRIBS", true, func(b *batch) *redis.VectorScoreAttribSliceCmd {
+		return b.store.VSimWithArgsWithScoresWithAttribs(background, key, val, args)
+	})
 }
 
 // VSimWithScores wraps [redis.VectorSetCmdable.VSimWithScores].
 func (p *Pipe) VSimWithScores(key string, val redis.Vector) *Future[[]redis.VectorScore] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]redis.VectorScore](p, "VSIMWITHSCORES", pl.VSimWithScores(background, key, val))
+	return enqueue[[]redis.VectorScore](p, "VSIMWITHSCORES", true, func(b *batch) *redis.VectorScoreSliceCmd { return b.store.VSimWithScores(background, key, val) })
 }
 
 // XAck wraps [redis.StreamCmdable.XAck].
 func (p *Pipe) XAck(stream, group string, ids ...string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "XACK", pl.XAck(background, stream, group, ids...))
+	return enqueue[int64](p, "XACK", false, func(b *batch) *redis.IntCmd { return b.store.XAck(background, stream, group, ids...) })
 }
 
 // XAckDel wraps [redis.StreamCmdable.XAckDel].
 func (p *Pipe) XAckDel(stream, group, mode string, ids ...string) *Future[[]any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]any](p, "XACKDEL", pl.XAckDel(background, stream, group, mode, ids...))
+	return enqueue[[]any](p, "XACKDEL", false, func(b *batch) *redis.SliceCmd { return b.store.XAckDel(background, stream, group, mode, ids...) })
 }
 
 // XAdd wraps [redis.StreamCmdable.XAdd].
 func (p *Pipe) XAdd(a *redis.XAddArgs) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[string](p, "XADD", pl.XAdd(background, a))
+	return enqueue[string](p, "XADD", true, func(b *batch) *redis.StringCmd { return b.store.XAdd(background, a) })
 }
 
 // XAutoClaim wraps [redis.StreamCmdable.XAutoClaim].
 func (p *Pipe) XAutoClaim(a *redis.XAutoClaimArgs) *Future[XAutoClaimResult] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	cmd := pl.XAutoClaim(background, a)
-	return enqueueAs[XAutoClaimResult](p, "XAUTOCLAIM", false, cmd, xAutoClaimCmd{cmd})
+	return enqueue[XAutoClaimResult](p, "XAUTOCLAIM", false, func(b *batch) xAutoClaimCmd { return xAutoClaimCmd{b.store.XAutoClaim(background, a)} })
 }
 
 // XAutoClaimJustID wraps [redis.StreamCmdable.XAutoClaimJustID].
 func (p *Pipe) XAutoClaimJustID(a *redis.XAutoClaimArgs) *Future[XAutoClaimJustIDResult] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	cmd := pl.XAutoClaimJustID(background, a)
-	return enqueueAs[XAutoClaimJustIDResult](p, "XAUTOCLAIMJUSTID", false, cmd, xAutoClaimJustIDCmd{cmd})
+	return enqueue[XAutoClaimJustIDResult](p, "XAUTOCLAIMJUSTID", false, func(b *batch) xAutoClaimJustIDCmd {
+		return xAutoClaimJustIDCmd{b.store.XAutoClaimJustID(background, a)}
+	})
 }
 
 // XAutoClaimWithDeleted wraps [redis.StreamCmdable.XAutoClaimWithDeleted].
 func (p *Pipe) XAutoClaimWithDeleted(a *redis.XAutoClaimArgs) *Future[XAutoClaimWithDeletedResult] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	cmd := pl.XAutoClaimWithDeleted(background, a)
-	return enqueueAs[XAutoClaimWithDeletedResult](p, "XAUTOCLAIMWITHDELETED", false, cmd, xAutoClaimWithDeletedCmd{cmd})
+	return enqueue[XAutoClaimWithDeletedResult](p, "XAUTOCLAIMWITHDELETED", false, func(b *batch) xAutoClaimWithDeletedCmd {
+		return xAutoClaimWithDeletedCmd{b.store.XAutoClaimWithDeleted(background, a)}
+	})
 }
 
 // XCfgSet wraps [redis.StreamCmdable.XCfgSet].
 func (p *Pipe) XCfgSet(a *redis.XCfgSetArgs) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "XCFGSET", pl.XCfgSet(background, a))
+	return enqueue[string](p, "XCFGSET", false, func(b *batch) *redis.StatusCmd { return b.store.XCfgSet(background, a) })
 }
 
 // XClaim wraps [redis.StreamCmdable.XClaim].
 func (p *Pipe) XClaim(a *redis.XClaimArgs) *Future[[]redis.XMessage] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.XMessage](p, "XCLAIM", pl.XClaim(background, a))
+	return enqueue[[]redis.XMessage](p, "XCLAIM", false, func(b *batch) *redis.XMessageSliceCmd { return b.store.XClaim(background, a) })
 }
 
 // XClaimJustID wraps [redis.StreamCmdable.XClaimJustID].
 func (p *Pipe) XClaimJustID(a *redis.XClaimArgs) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "XCLAIMJUSTID", pl.XClaimJustID(background, a))
+	return enqueue[[]string](p, "XCLAIMJUSTID", false, func(b *batch) *redis.StringSliceCmd { return b.store.XClaimJustID(background, a) })
 }
 
 // XDel wraps [redis.StreamCmdable.XDel].
 func (p *Pipe) XDel(stream string, ids ...string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "XDEL", pl.XDel(background, stream, ids...))
+	return enqueue[int64](p, "XDEL", false, func(b *batch) *redis.IntCmd { return b.store.XDel(background, stream, ids...) })
 }
 
 // XDelEx wraps [redis.StreamCmdable.XDelEx].
 func (p *Pipe) XDelEx(stream, mode string, ids ...string) *Future[[]any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]any](p, "XDELEX", pl.XDelEx(background, stream, mode, ids...))
+	return enqueue[[]any](p, "XDELEX", false, func(b *batch) *redis.SliceCmd { return b.store.XDelEx(background, stream, mode, ids...) })
 }
 
 // XGroupCreate wraps [redis.StreamCmdable.XGroupCreate].
 func (p *Pipe) XGroupCreate(stream, group, start string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "XGROUPCREATE", pl.XGroupCreate(background, stream, group, start))
+	return enqueue[string](p, "XGROUPCREATE", false, func(b *batch) *redis.StatusCmd { return b.store.XGroupCreate(background, stream, group, start) })
 }
 
 // XGroupCreateConsumer wraps [redis.StreamCmdable.XGroupCreateConsumer].
 func (p *Pipe) XGroupCreateConsumer(stream, group, consumer string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "XGROUPCREATECONSUMER", pl.XGroupCreateConsumer(background, stream, group, consumer))
+	return enqueue[int64](p, "XGROUPCREATECONSUMER", false, func(b *batch) *redis.IntCmd { return b.store.XGroupCreateConsumer(background, stream, group, consumer) })
 }
 
 // XGroupCreateMkStream wraps [redis.StreamCmdable.XGroupCreateMkStream].
 func (p *Pipe) XGroupCreateMkStream(stream, group, start string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "XGROUPCREATEMKSTREAM", pl.XGroupCreateMkStream(background, stream, group, start))
+	return enqueue[string](p, "XGROUPCREATEMKSTREAM", false, func(b *batch) *redis.StatusCmd { return b.store.XGroupCreateMkStream(background, stream, group, start) })
 }
 
 // XGroupDelConsumer wraps [redis.StreamCmdable.XGroupDelConsumer].
 func (p *Pipe) XGroupDelConsumer(stream, group, consumer string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "XGROUPDELCONSUMER", pl.XGroupDelConsumer(background, stream, group, consumer))
+	return enqueue[int64](p, "XGROUPDELCONSUMER", false, func(b *batch) *redis.IntCmd { return b.store.XGroupDelConsumer(background, stream, group, consumer) })
 }
 
 // XGroupDestroy wraps [redis.StreamCmdable.XGroupDestroy].
 func (p *Pipe) XGroupDestroy(stream, group string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "XGROUPDESTROY", pl.XGroupDestroy(background, stream, group))
+	return enqueue[int64](p, "XGROUPDESTROY", false, func(b *batch) *redis.IntCmd { return b.store.XGroupDestroy(background, stream, group) })
 }
 
 // XGroupSetID wraps [redis.StreamCmdable.XGroupSetID].
 func (p *Pipe) XGroupSetID(stream, group, start string) *Future[string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[string](p, "XGROUPSETID", pl.XGroupSetID(background, stream, group, start))
+	return enqueue[string](p, "XGROUPSETID", false, func(b *batch) *redis.StatusCmd { return b.store.XGroupSetID(background, stream, group, start) })
 }
 
 // XInfoConsumers wraps [redis.StreamCmdable.XInfoConsumers].
 func (p *Pipe) XInfoConsumers(key, group string) *Future[[]redis.XInfoConsumer] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.XInfoConsumer](p, "XINFOCONSUMERS", pl.XInfoConsumers(background, key, group))
+	return enqueue[[]redis.XInfoConsumer](p, "XINFOCONSUMERS", false, func(b *batch) *redis.XInfoConsumersCmd { return b.store.XInfoConsumers(background, key, group) })
 }
 
 // XInfoGroups wraps [redis.StreamCmdable.XInfoGroups].
 func (p *Pipe) XInfoGroups(key string) *Future[[]redis.XInfoGroup] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.XInfoGroup](p, "XINFOGROUPS", pl.XInfoGroups(background, key))
+	return enqueue[[]redis.XInfoGroup](p, "XINFOGROUPS", false, func(b *batch) *redis.XInfoGroupsCmd { return b.store.XInfoGroups(background, key) })
 }
 
 // XInfoStream wraps [redis.StreamCmdable.XInfoStream].
 func (p *Pipe) XInfoStream(key string) *Future[*redis.XInfoStream] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[*redis.XInfoStream](p, "XINFOSTREAM", pl.XInfoStream(background, key))
+	return enqueue[*redis.XInfoStream](p, "XINFOSTREAM", false, func(b *batch) *redis.XInfoStreamCmd { return b.store.XInfoStream(background, key) })
 }
 
 // XInfoStreamFull wraps [redis.StreamCmdable.XInfoStreamFull].
 func (p *Pipe) XInfoStreamFull(key string, count int) *Future[*redis.XInfoStreamFull] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[*redis.XInfoStreamFull](p, "XINFOSTREAMFULL", pl.XInfoStreamFull(background, key, count))
+	return enqueue[*redis.XInfoStreamFull](p, "XINFOSTREAMFULL", false, func(b *batch) *redis.XInfoStreamFullCmd { return b.store.XInfoStreamFull(background, key, count) })
 }
 
 // XLen wraps [redis.StreamCmdable.XLen].
 func (p *Pipe) XLen(stream string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "XLEN", pl.XLen(background, stream))
+	return enqueue[int64](p, "XLEN", false, func(b *batch) *redis.IntCmd { return b.store.XLen(background, stream) })
 }
 
 // XNack wraps [redis.StreamCmdable.XNack].
 func (p *Pipe) XNack(a *redis.XNackArgs) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "XNACK", pl.XNack(background, a))
+	return enqueue[int64](p, "XNACK", false, func(b *batch) *redis.IntCmd { return b.store.XNack(background, a) })
 }
 
 // XPending wraps [redis.StreamCmdable.XPending].
 func (p *Pipe) XPending(stream, group string) *Future[*redis.XPending] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[*redis.XPending](p, "XPENDING", pl.XPending(background, stream, group))
+	return enqueue[*redis.XPending](p, "XPENDING", false, func(b *batch) *redis.XPendingCmd { return b.store.XPending(background, stream, group) })
 }
 
 // XPendingExt wraps [redis.StreamCmdable.XPendingExt].
 func (p *Pipe) XPendingExt(a *redis.XPendingExtArgs) *Future[[]redis.XPendingExt] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.XPendingExt](p, "XPENDINGEXT", pl.XPendingExt(background, a))
+	return enqueue[[]redis.XPendingExt](p, "XPENDINGEXT", false, func(b *batch) *redis.XPendingExtCmd { return b.store.XPendingExt(background, a) })
 }
 
 // XRange wraps [redis.StreamCmdable.XRange].
 func (p *Pipe) XRange(stream, start, stop string) *Future[[]redis.XMessage] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.XMessage](p, "XRANGE", pl.XRange(background, stream, start, stop))
+	return enqueue[[]redis.XMessage](p, "XRANGE", false, func(b *batch) *redis.XMessageSliceCmd { return b.store.XRange(background, stream, start, stop) })
 }
 
 // XRangeN wraps [redis.StreamCmdable.XRangeN].
 func (p *Pipe) XRangeN(stream, start, stop string, count int64) *Future[[]redis.XMessage] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.XMessage](p, "XRANGEN", pl.XRangeN(background, stream, start, stop, count))
+	return enqueue[[]redis.XMessage](p, "XRANGEN", false, func(b *batch) *redis.XMessageSliceCmd { return b.store.XRangeN(background, stream, start, stop, count) })
 }
 
 // XRead wraps [redis.StreamCmdable.XRead].
 func (p *Pipe) XRead(a *redis.XReadArgs) *Future[[]redis.XStream] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.XStream](p, "XREAD", pl.XRead(background, a))
+	return enqueue[[]redis.XStream](p, "XREAD", false, func(b *batch) *redis.XStreamSliceCmd { return b.store.XRead(background, a) })
 }
 
 // XReadGroup wraps [redis.StreamCmdable.XReadGroup].
 func (p *Pipe) XReadGroup(a *redis.XReadGroupArgs) *Future[[]redis.XStream] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.XStream](p, "XREADGROUP", pl.XReadGroup(background, a))
+	return enqueue[[]redis.XStream](p, "XREADGROUP", false, func(b *batch) *redis.XStreamSliceCmd { return b.store.XReadGroup(background, a) })
 }
 
 // XReadStreams wraps [redis.StreamCmdable.XReadStreams].
 func (p *Pipe) XReadStreams(streams ...string) *Future[[]redis.XStream] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.XStream](p, "XREADSTREAMS", pl.XReadStreams(background, streams...))
+	return enqueue[[]redis.XStream](p, "XREADSTREAMS", false, func(b *batch) *redis.XStreamSliceCmd { return b.store.XReadStreams(background, streams...) })
 }
 
 // XRevRange wraps [redis.StreamCmdable.XRevRange].
 func (p *Pipe) XRevRange(stream, start, stop string) *Future[[]redis.XMessage] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.XMessage](p, "XREVRANGE", pl.XRevRange(background, stream, start, stop))
+	return enqueue[[]redis.XMessage](p, "XREVRANGE", false, func(b *batch) *redis.XMessageSliceCmd { return b.store.XRevRange(background, stream, start, stop) })
 }
 
 // XRevRangeN wraps [redis.StreamCmdable.XRevRangeN].
 func (p *Pipe) XRevRangeN(stream, start, stop string, count int64) *Future[[]redis.XMessage] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.XMessage](p, "XREVRANGEN", pl.XRevRangeN(background, stream, start, stop, count))
+	return enqueue[[]redis.XMessage](p, "XREVRANGEN", false, func(b *batch) *redis.XMessageSliceCmd {
+		return b.store.XRevRangeN(background, stream, start, stop, count)
+	})
 }
 
 // XTrimMaxLen wraps [redis.StreamCmdable.XTrimMaxLen].
 func (p *Pipe) XTrimMaxLen(key string, maxLen int64) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "XTRIMMAXLEN", pl.XTrimMaxLen(background, key, maxLen))
+	return enqueue[int64](p, "XTRIMMAXLEN", false, func(b *batch) *redis.IntCmd { return b.store.XTrimMaxLen(background, key, maxLen) })
 }
 
 // XTrimMaxLenApprox wraps [redis.StreamCmdable.XTrimMaxLenApprox].
 func (p *Pipe) XTrimMaxLenApprox(key string, maxLen, limit int64) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "XTRIMMAXLENAPPROX", pl.XTrimMaxLenApprox(background, key, maxLen, limit))
+	return enqueue[int64](p, "XTRIMMAXLENAPPROX", false, func(b *batch) *redis.IntCmd { return b.store.XTrimMaxLenApprox(background, key, maxLen, limit) })
 }
 
 // XTrimMaxLenApproxMode wraps [redis.StreamCmdable.XTrimMaxLenApproxMode].
 func (p *Pipe) XTrimMaxLenApproxMode(key string, maxLen, limit int64, mode string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "XTRIMMAXLENAPPROXMODE", pl.XTrimMaxLenApproxMode(background, key, maxLen, limit, mode))
+	return enqueue[int64](p, "XTRIMMAXLENAPPROXMODE", false, func(b *batch) *redis.IntCmd {
+		return b.store.XTrimMaxLenApproxMode(background, key, maxLen, limit, mode)
+	})
 }
 
 // XTrimMaxLenMode wraps [redis.StreamCmdable.XTrimMaxLenMode].
 func (p *Pipe) XTrimMaxLenMode(key string, maxLen int64, mode string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "XTRIMMAXLENMODE", pl.XTrimMaxLenMode(background, key, maxLen, mode))
+	return enqueue[int64](p, "XTRIMMAXLENMODE", false, func(b *batch) *redis.IntCmd { return b.store.XTrimMaxLenMode(background, key, maxLen, mode) })
 }
 
 // XTrimMinID wraps [redis.StreamCmdable.XTrimMinID].
 func (p *Pipe) XTrimMinID(key, minID string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "XTRIMMINID", pl.XTrimMinID(background, key, minID))
+	return enqueue[int64](p, "XTRIMMINID", false, func(b *batch) *redis.IntCmd { return b.store.XTrimMinID(background, key, minID) })
 }
 
 // XTrimMinIDApprox wraps [redis.StreamCmdable.XTrimMinIDApprox].
 func (p *Pipe) XTrimMinIDApprox(key, minID string, limit int64) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "XTRIMMINIDAPPROX", pl.XTrimMinIDApprox(background, key, minID, limit))
+	return enqueue[int64](p, "XTRIMMINIDAPPROX", false, func(b *batch) *redis.IntCmd { return b.store.XTrimMinIDApprox(background, key, minID, limit) })
 }
 
 // XTrimMinIDApproxMode wraps [redis.StreamCmdable.XTrimMinIDApproxMode].
 func (p *Pipe) XTrimMinIDApproxMode(key, minID string, limit int64, mode string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "XTRIMMINIDAPPROXMODE", pl.XTrimMinIDApproxMode(background, key, minID, limit, mode))
+	return enqueue[int64](p, "XTRIMMINIDAPPROXMODE", false, func(b *batch) *redis.IntCmd { return b.store.XTrimMinIDApproxMode(background, key, minID, limit, mode) })
 }
 
 // XTrimMinIDMode wraps [redis.StreamCmdable.XTrimMinIDMode].
 func (p *Pipe) XTrimMinIDMode(key, minID, mode string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "XTRIMMINIDMODE", pl.XTrimMinIDMode(background, key, minID, mode))
+	return enqueue[int64](p, "XTRIMMINIDMODE", false, func(b *batch) *redis.IntCmd { return b.store.XTrimMinIDMode(background, key, minID, mode) })
 }
 
 // ZAdd wraps [redis.SortedSetCmdable.ZAdd].
 func (p *Pipe) ZAdd(key string, members ...redis.Z) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[int64](p, "ZADD", pl.ZAdd(background, key, members...))
+	return enqueue[int64](p, "ZADD", true, func(b *batch) *redis.IntCmd { return b.store.ZAdd(background, key, members...) })
 }
 
 // ZAddArgs wraps [redis.SortedSetCmdable.ZAddArgs].
 func (p *Pipe) ZAddArgs(key string, args redis.ZAddArgs) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[int64](p, "ZADDARGS", pl.ZAddArgs(background, key, args))
+	return enqueue[int64](p, "ZADDARGS", true, func(b *batch) *redis.IntCmd { return b.store.ZAddArgs(background, key, args) })
 }
 
 // ZAddArgsIncr wraps [redis.SortedSetCmdable.ZAddArgsIncr].
 func (p *Pipe) ZAddArgsIncr(key string, args redis.ZAddArgs) *Future[float64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[float64](p, "ZADDARGSINCR", pl.ZAddArgsIncr(background, key, args))
+	return enqueue[float64](p, "ZADDARGSINCR", true, func(b *batch) *redis.FloatCmd { return b.store.ZAddArgsIncr(background, key, args) })
 }
 
 // ZAddGT wraps [redis.SortedSetCmdable.ZAddGT].
 func (p *Pipe) ZAddGT(key string, members ...redis.Z) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[int64](p, "ZADDGT", pl.ZAddGT(background, key, members...))
+	return enqueue[int64](p, "ZADDGT", true, func(b *batch) *redis.IntCmd { return b.store.ZAddGT(background, key, members...) })
 }
 
 // ZAddLT wraps [redis.SortedSetCmdable.ZAddLT].
 func (p *Pipe) ZAddLT(key string, members ...redis.Z) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[int64](p, "ZADDLT", pl.ZAddLT(background, key, members...))
+	return enqueue[int64](p, "ZADDLT", true, func(b *batch) *redis.IntCmd { return b.store.ZAddLT(background, key, members...) })
 }
 
 // ZAddNX wraps [redis.SortedSetCmdable.ZAddNX].
 func (p *Pipe) ZAddNX(key string, members ...redis.Z) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[int64](p, "ZADDNX", pl.ZAddNX(background, key, members...))
+	return enqueue[int64](p, "ZADDNX", true, func(b *batch) *redis.IntCmd { return b.store.ZAddNX(background, key, members...) })
 }
 
 // ZAddXX wraps [redis.SortedSetCmdable.ZAddXX].
 func (p *Pipe) ZAddXX(key string, members ...redis.Z) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[int64](p, "ZADDXX", pl.ZAddXX(background, key, members...))
+	return enqueue[int64](p, "ZADDXX", true, func(b *batch) *redis.IntCmd { return b.store.ZAddXX(background, key, members...) })
 }
 
 // ZCard wraps [redis.SortedSetCmdable.ZCard].
 func (p *Pipe) ZCard(key string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "ZCARD", pl.ZCard(background, key))
+	return enqueue[int64](p, "ZCARD", false, func(b *batch) *redis.IntCmd { return b.store.ZCard(background, key) })
 }
 
 // ZCount wraps [redis.SortedSetCmdable.ZCount].
 func (p *Pipe) ZCount(key, min, max string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "ZCOUNT", pl.ZCount(background, key, min, max))
+	return enqueue[int64](p, "ZCOUNT", false, func(b *batch) *redis.IntCmd { return b.store.ZCount(background, key, min, max) })
 }
 
 // ZDiff wraps [redis.SortedSetCmdable.ZDiff].
 func (p *Pipe) ZDiff(keys ...string) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "ZDIFF", pl.ZDiff(background, keys...))
+	return enqueue[[]string](p, "ZDIFF", false, func(b *batch) *redis.StringSliceCmd { return b.store.ZDiff(background, keys...) })
 }
 
 // ZDiffStore wraps [redis.SortedSetCmdable.ZDiffStore].
 func (p *Pipe) ZDiffStore(destination string, keys ...string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "ZDIFFSTORE", pl.ZDiffStore(background, destination, keys...))
+	return enqueue[int64](p, "ZDIFFSTORE", false, func(b *batch) *redis.IntCmd { return b.store.ZDiffStore(background, destination, keys...) })
 }
 
 // ZDiffWithScores wraps [redis.SortedSetCmdable.ZDiffWithScores].
 func (p *Pipe) ZDiffWithScores(keys ...string) *Future[[]redis.Z] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.Z](p, "ZDIFFWITHSCORES", pl.ZDiffWithScores(background, keys...))
+	return enqueue[[]redis.Z](p, "ZDIFFWITHSCORES", false, func(b *batch) *redis.ZSliceCmd { return b.store.ZDiffWithScores(background, keys...) })
 }
 
 // ZIncrBy wraps [redis.SortedSetCmdable.ZIncrBy].
 func (p *Pipe) ZIncrBy(key string, increment float64, member string) *Future[float64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[float64](p, "ZINCRBY", pl.ZIncrBy(background, key, increment, member))
+	return enqueue[float64](p, "ZINCRBY", false, func(b *batch) *redis.FloatCmd { return b.store.ZIncrBy(background, key, increment, member) })
 }
 
 // ZInter wraps [redis.SortedSetCmdable.ZInter].
 func (p *Pipe) ZInter(store *redis.ZStore) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "ZINTER", pl.ZInter(background, store))
+	return enqueue[[]string](p, "ZINTER", false, func(b *batch) *redis.StringSliceCmd { return b.store.ZInter(background, store) })
 }
 
 // ZInterCard wraps [redis.SortedSetCmdable.ZInterCard].
 func (p *Pipe) ZInterCard(limit int64, keys ...string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "ZINTERCARD", pl.ZInterCard(background, limit, keys...))
+	return enqueue[int64](p, "ZINTERCARD", false, func(b *batch) *redis.IntCmd { return b.store.ZInterCard(background, limit, keys...) })
 }
 
 // ZInterStore wraps [redis.SortedSetCmdable.ZInterStore].
 func (p *Pipe) ZInterStore(destination string, store *redis.ZStore) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "ZINTERSTORE", pl.ZInterStore(background, destination, store))
+	return enqueue[int64](p, "ZINTERSTORE", false, func(b *batch) *redis.IntCmd { return b.store.ZInterStore(background, destination, store) })
 }
 
 // ZInterWithScores wraps [redis.SortedSetCmdable.ZInterWithScores].
 func (p *Pipe) ZInterWithScores(store *redis.ZStore) *Future[[]redis.Z] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.Z](p, "ZINTERWITHSCORES", pl.ZInterWithScores(background, store))
+	return enqueue[[]redis.Z](p, "ZINTERWITHSCORES", false, func(b *batch) *redis.ZSliceCmd { return b.store.ZInterWithScores(background, store) })
 }
 
 // ZLexCount wraps [redis.SortedSetCmdable.ZLexCount].
 func (p *Pipe) ZLexCount(key, min, max string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "ZLEXCOUNT", pl.ZLexCount(background, key, min, max))
+	return enqueue[int64](p, "ZLEXCOUNT", false, func(b *batch) *redis.IntCmd { return b.store.ZLexCount(background, key, min, max) })
 }
 
 // ZMPop wraps [redis.SortedSetCmdable.ZMPop].
 func (p *Pipe) ZMPop(order string, count int64, keys ...string) *Future[ZSliceWithKeyResult] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	cmd := pl.ZMPop(background, order, count, keys...)
-	return enqueueAs[ZSliceWithKeyResult](p, "ZMPOP", false, cmd, zSliceWithKeyCmd{cmd})
+	return enqueue[ZSliceWithKeyResult](p, "ZMPOP", false, func(b *batch) zSliceWithKeyCmd {
+		return zSliceWithKeyCmd{b.store.ZMPop(background, order, count, keys...)}
+	})
 }
 
 // ZMScore wraps [redis.SortedSetCmdable.ZMScore].
 func (p *Pipe) ZMScore(key string, members ...string) *Future[[]float64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]float64](p, "ZMSCORE", pl.ZMScore(background, key, members...))
+	return enqueue[[]float64](p, "ZMSCORE", false, func(b *batch) *redis.FloatSliceCmd { return b.store.ZMScore(background, key, members...) })
 }
 
 // ZPopMax wraps [redis.SortedSetCmdable.ZPopMax].
 func (p *Pipe) ZPopMax(key string, count ...int64) *Future[[]redis.Z] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.Z](p, "ZPOPMAX", pl.ZPopMax(background, key, count...))
+	return enqueue[[]redis.Z](p, "ZPOPMAX", false, func(b *batch) *redis.ZSliceCmd { return b.store.ZPopMax(background, key, count...) })
 }
 
 // ZPopMin wraps [redis.SortedSetCmdable.ZPopMin].
 func (p *Pipe) ZPopMin(key string, count ...int64) *Future[[]redis.Z] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.Z](p, "ZPOPMIN", pl.ZPopMin(background, key, count...))
+	return enqueue[[]redis.Z](p, "ZPOPMIN", false, func(b *batch) *redis.ZSliceCmd { return b.store.ZPopMin(background, key, count...) })
 }
 
 // ZRandMember wraps [redis.SortedSetCmdable.ZRandMember].
 func (p *Pipe) ZRandMember(key string, count int) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "ZRANDMEMBER", pl.ZRandMember(background, key, count))
+	return enqueue[[]string](p, "ZRANDMEMBER", false, func(b *batch) *redis.StringSliceCmd { return b.store.ZRandMember(background, key, count) })
 }
 
 // ZRandMemberWithScores wraps [redis.SortedSetCmdable.ZRandMemberWithScores].
 func (p *Pipe) ZRandMemberWithScores(key string, count int) *Future[[]redis.Z] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.Z](p, "ZRANDMEMBERWITHSCORES", pl.ZRandMemberWithScores(background, key, count))
+	return enqueue[[]redis.Z](p, "ZRANDMEMBERWITHSCORES", false, func(b *batch) *redis.ZSliceCmd { return b.store.ZRandMemberWithScores(background, key, count) })
 }
 
 // ZRange wraps [redis.SortedSetCmdable.ZRange].
 func (p *Pipe) ZRange(key string, start, stop int64) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "ZRANGE", pl.ZRange(background, key, start, stop))
+	return enqueue[[]string](p, "ZRANGE", false, func(b *batch) *redis.StringSliceCmd { return b.store.ZRange(background, key, start, stop) })
 }
 
 // ZRangeArgs wraps [redis.SortedSetCmdable.ZRangeArgs].
 func (p *Pipe) ZRangeArgs(z redis.ZRangeArgs) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]string](p, "ZRANGEARGS", pl.ZRangeArgs(background, z))
+	return enqueue[[]string](p, "ZRANGEARGS", true, func(b *batch) *redis.StringSliceCmd { return b.store.ZRangeArgs(background, z) })
 }
 
 // ZRangeArgsWithScores wraps [redis.SortedSetCmdable.ZRangeArgsWithScores].
 func (p *Pipe) ZRangeArgsWithScores(z redis.ZRangeArgs) *Future[[]redis.Z] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[[]redis.Z](p, "ZRANGEARGSWITHSCORES", pl.ZRangeArgsWithScores(background, z))
+	return enqueue[[]redis.Z](p, "ZRANGEARGSWITHSCORES", true, func(b *batch) *redis.ZSliceCmd { return b.store.ZRangeArgsWithScores(background, z) })
 }
 
 // ZRangeByLex wraps [redis.SortedSetCmdable.ZRangeByLex].
 //
 // Deprecated: Use ZRangeArgs with ByLex option instead as of Redis 6.2.0.
 func (p *Pipe) ZRangeByLex(key string, opt *redis.ZRangeBy) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "ZRANGEBYLEX", pl.ZRangeByLex(background, key, opt))
+	return enqueue[[]string](p, "ZRANGEBYLEX", false, func(b *batch) *redis.StringSliceCmd { return b.store.ZRangeByLex(background, key, opt) })
 }
 
 // ZRangeByScore wraps [redis.SortedSetCmdable.ZRangeByScore].
 //
 // Deprecated: Use ZRangeArgs with ByScore option instead as of Redis 6.2.0.
 func (p *Pipe) ZRangeByScore(key string, opt *redis.ZRangeBy) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "ZRANGEBYSCORE", pl.ZRangeByScore(background, key, opt))
+	return enqueue[[]string](p, "ZRANGEBYSCORE", false, func(b *batch) *redis.StringSliceCmd { return b.store.ZRangeByScore(background, key, opt) })
 }
 
 // ZRangeByScoreWithScores wraps [redis.SortedSetCmdable.ZRangeByScoreWithScores].
 func (p *Pipe) ZRangeByScoreWithScores(key string, opt *redis.ZRangeBy) *Future[[]redis.Z] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.Z](p, "ZRANGEBYSCOREWITHSCORES", pl.ZRangeByScoreWithScores(background, key, opt))
+	return enqueue[[]redis.Z](p, "ZRANGEBYSCOREWITHSCORES", false, func(b *batch) *redis.ZSliceCmd { return b.store.ZRangeByScoreWithScores(background, key, opt) })
 }
 
 // ZRangeStore wraps [redis.SortedSetCmdable.ZRangeStore].
 func (p *Pipe) ZRangeStore(dst string, z redis.ZRangeArgs) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[int64](p, "ZRANGESTORE", pl.ZRangeStore(background, dst, z))
+	return enqueue[int64](p, "ZRANGESTORE", true, func(b *batch) *redis.IntCmd { return b.store.ZRangeStore(background, dst, z) })
 }
 
 // ZRangeWithScores wraps [redis.SortedSetCmdable.ZRangeWithScores].
 func (p *Pipe) ZRangeWithScores(key string, start, stop int64) *Future[[]redis.Z] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.Z](p, "ZRANGEWITHSCORES", pl.ZRangeWithScores(background, key, start, stop))
+	return enqueue[[]redis.Z](p, "ZRANGEWITHSCORES", false, func(b *batch) *redis.ZSliceCmd { return b.store.ZRangeWithScores(background, key, start, stop) })
 }
 
 // ZRank wraps [redis.SortedSetCmdable.ZRank].
 func (p *Pipe) ZRank(key, member string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "ZRANK", pl.ZRank(background, key, member))
+	return enqueue[int64](p, "ZRANK", false, func(b *batch) *redis.IntCmd { return b.store.ZRank(background, key, member) })
 }
 
 // ZRankWithScore wraps [redis.SortedSetCmdable.ZRankWithScore].
 func (p *Pipe) ZRankWithScore(key, member string) *Future[redis.RankScore] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[redis.RankScore](p, "ZRANKWITHSCORE", pl.ZRankWithScore(background, key, member))
+	return enqueue[redis.RankScore](p, "ZRANKWITHSCORE", false, func(b *batch) *redis.RankWithScoreCmd { return b.store.ZRankWithScore(background, key, member) })
 }
 
 // ZRem wraps [redis.SortedSetCmdable.ZRem].
 func (p *Pipe) ZRem(key string, members ...any) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueueChecked[int64](p, "ZREM", pl.ZRem(background, key, members...))
+	return enqueue[int64](p, "ZREM", true, func(b *batch) *redis.IntCmd { return b.store.ZRem(background, key, members...) })
 }
 
 // ZRemRangeByLex wraps [redis.SortedSetCmdable.ZRemRangeByLex].
 func (p *Pipe) ZRemRangeByLex(key, min, max string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "ZREMRANGEBYLEX", pl.ZRemRangeByLex(background, key, min, max))
+	return enqueue[int64](p, "ZREMRANGEBYLEX", false, func(b *batch) *redis.IntCmd { return b.store.ZRemRangeByLex(background, key, min, max) })
 }
 
 // ZRemRangeByRank wraps [redis.SortedSetCmdable.ZRemRangeByRank].
 func (p *Pipe) ZRemRangeByRank(key string, start, stop int64) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "ZREMRANGEBYRANK", pl.ZRemRangeByRank(background, key, start, stop))
+	return enqueue[int64](p, "ZREMRANGEBYRANK", false, func(b *batch) *redis.IntCmd { return b.store.ZRemRangeByRank(background, key, start, stop) })
 }
 
 // ZRemRangeByScore wraps [redis.SortedSetCmdable.ZRemRangeByScore].
 func (p *Pipe) ZRemRangeByScore(key, min, max string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "ZREMRANGEBYSCORE", pl.ZRemRangeByScore(background, key, min, max))
+	return enqueue[int64](p, "ZREMRANGEBYSCORE", false, func(b *batch) *redis.IntCmd { return b.store.ZRemRangeByScore(background, key, min, max) })
 }
 
 // ZRevRange wraps [redis.SortedSetCmdable.ZRevRange].
 //
 // Deprecated: Use ZRangeArgs with Rev option instead as of Redis 6.2.0.
 func (p *Pipe) ZRevRange(key string, start, stop int64) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "ZREVRANGE", pl.ZRevRange(background, key, start, stop))
+	return enqueue[[]string](p, "ZREVRANGE", false, func(b *batch) *redis.StringSliceCmd { return b.store.ZRevRange(background, key, start, stop) })
 }
 
 // ZRevRangeByLex wraps [redis.SortedSetCmdable.ZRevRangeByLex].
 //
 // Deprecated: Use ZRangeArgs with Rev and ByLex options instead as of Redis 6.2.0.
 func (p *Pipe) ZRevRangeByLex(key string, opt *redis.ZRangeBy) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "ZREVRANGEBYLEX", pl.ZRevRangeByLex(background, key, opt))
+	return enqueue[[]string](p, "ZREVRANGEBYLEX", false, func(b *batch) *redis.StringSliceCmd { return b.store.ZRevRangeByLex(background, key, opt) })
 }
 
 // ZRevRangeByScore wraps [redis.SortedSetCmdable.ZRevRangeByScore].
 //
 // Deprecated: Use ZRangeArgs with Rev and ByScore options instead as of Redis 6.2.0.
 func (p *Pipe) ZRevRangeByScore(key string, opt *redis.ZRangeBy) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "ZREVRANGEBYSCORE", pl.ZRevRangeByScore(background, key, opt))
+	return enqueue[[]string](p, "ZREVRANGEBYSCORE", false, func(b *batch) *redis.StringSliceCmd { return b.store.ZRevRangeByScore(background, key, opt) })
 }
 
 // ZRevRangeByScoreWithScores wraps [redis.SortedSetCmdable.ZRevRangeByScoreWithScores].
 func (p *Pipe) ZRevRangeByScoreWithScores(key string, opt *redis.ZRangeBy) *Future[[]redis.Z] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.Z](p, "ZREVRANGEBYSCOREWITHSCORES", pl.ZRevRangeByScoreWithScores(background, key, opt))
+	return enqueue[[]redis.Z](p, "ZREVRANGEBYSCOREWITHSCORES", false, func(b *batch) *redis.ZSliceCmd { return b.store.ZRevRangeByScoreWithScores(background, key, opt) })
 }
 
 // ZRevRangeWithScores wraps [redis.SortedSetCmdable.ZRevRangeWithScores].
 func (p *Pipe) ZRevRangeWithScores(key string, start, stop int64) *Future[[]redis.Z] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.Z](p, "ZREVRANGEWITHSCORES", pl.ZRevRangeWithScores(background, key, start, stop))
+	return enqueue[[]redis.Z](p, "ZREVRANGEWITHSCORES", false, func(b *batch) *redis.ZSliceCmd { return b.store.ZRevRangeWithScores(background, key, start, stop) })
 }
 
 // ZRevRank wraps [redis.SortedSetCmdable.ZRevRank].
 func (p *Pipe) ZRevRank(key, member string) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "ZREVRANK", pl.ZRevRank(background, key, member))
+	return enqueue[int64](p, "ZREVRANK", false, func(b *batch) *redis.IntCmd { return b.store.ZRevRank(background, key, member) })
 }
 
 // ZRevRankWithScore wraps [redis.SortedSetCmdable.ZRevRankWithScore].
 func (p *Pipe) ZRevRankWithScore(key, member string) *Future[redis.RankScore] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[redis.RankScore](p, "ZREVRANKWITHSCORE", pl.ZRevRankWithScore(background, key, member))
+	return enqueue[redis.RankScore](p, "ZREVRANKWITHSCORE", false, func(b *batch) *redis.RankWithScoreCmd { return b.store.ZRevRankWithScore(background, key, member) })
 }
 
 // ZScan wraps [redis.SortedSetCmdable.ZScan].
 func (p *Pipe) ZScan(key string, cursor uint64, match string, count int64) *Future[ScanResult] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	cmd := pl.ZScan(background, key, cursor, match, count)
-	return enqueueAs[ScanResult](p, "ZSCAN", false, cmd, scanCmd{cmd})
+	return enqueue[ScanResult](p, "ZSCAN", false, func(b *batch) scanCmd { return scanCmd{b.store.ZScan(background, key, cursor, match, count)} })
 }
 
 // ZScore wraps [redis.SortedSetCmdable.ZScore].
 func (p *Pipe) ZScore(key, member string) *Future[float64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[float64](p, "ZSCORE", pl.ZScore(background, key, member))
+	return enqueue[float64](p, "ZSCORE", false, func(b *batch) *redis.FloatCmd { return b.store.ZScore(background, key, member) })
 }
 
 // ZUnion wraps [redis.SortedSetCmdable.ZUnion].
 func (p *Pipe) ZUnion(store redis.ZStore) *Future[[]string] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]string](p, "ZUNION", pl.ZUnion(background, store))
+	return enqueue[[]string](p, "ZUNION", false, func(b *batch) *redis.StringSliceCmd { return b.store.ZUnion(background, store) })
 }
 
 // ZUnionStore wraps [redis.SortedSetCmdable.ZUnionStore].
 func (p *Pipe) ZUnionStore(dest string, store *redis.ZStore) *Future[int64] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[int64](p, "ZUNIONSTORE", pl.ZUnionStore(background, dest, store))
+	return enqueue[int64](p, "ZUNIONSTORE", false, func(b *batch) *redis.IntCmd { return b.store.ZUnionStore(background, dest, store) })
 }
 
 // ZUnionWithScores wraps [redis.SortedSetCmdable.ZUnionWithScores].
 func (p *Pipe) ZUnionWithScores(store redis.ZStore) *Future[[]redis.Z] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	return enqueue[[]redis.Z](p, "ZUNIONWITHSCORES", pl.ZUnionWithScores(background, store))
+	return enqueue[[]redis.Z](p, "ZUNIONWITHSCORES", false, func(b *batch) *redis.ZSliceCmd { return b.store.ZUnionWithScores(background, store) })
 }

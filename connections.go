@@ -96,9 +96,8 @@ func (r *Registry) Disconnect(name string) {
 // named with [On]: Pipeline(nil, opts...) for r instead of
 // [DefaultRegistry]. Its children use r too.
 func (r *Registry) Pipeline(opts ...Option) *Pipe {
-	p := Pipeline(nil, opts...)
-	p.to.reg = r
-	return p
+	o := collect(opts)
+	return newRoot(&target{name: o.name, named: o.named, reg: r}, o)
 }
 
 // lookup returns the client registered under name.

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // ErrClosed settles the futures of commands queued on a root made with
@@ -66,7 +64,6 @@ type flusher struct {
 	flushers    sync.WaitGroup
 
 	// Guarded by the root's mu.
-	held     int         // commands, chains and callbacks queued since the last take
 	due      bool        // a flush is due and has not taken the queue yet
 	running  int         // flushing goroutines
 	timer    *time.Timer // the flush d after the first held command; nil: none armed
@@ -74,24 +71,52 @@ type flusher struct {
 	closed   bool        // Close has begun: nothing more is queued
 	finished bool        // Close has waited for the flushes: chains left waiting fail
 
-	// scratch is the store the commands queued after Close are built on,
-	// and dropped from at once; guarded by the root's mu.
-	scratch *redis.Pipeline
-
 	c catcher // the panics of flushes in their own goroutines, for Close
 }
 
 func newFlusher(pol flushPolicy) *flusher {
-	return &flusher{flushPolicy: pol, slots: make(chan struct{}, pol.k), scratch: newStore()}
+	return &flusher{flushPolicy: pol, slots: make(chan struct{}, pol.k)}
 }
 
-// queued notes that n commands (or chains, or callbacks) joined p's queue,
-// and starts a flush if it is due. p.mu is held.
-func (f *flusher) queued(p *Pipe, n int) {
-	f.held += n
+// admitLocked is the seam through which AutoFlush sees the queueing path:
+// every command, chain, callback and child's queue enters a pipe p through
+// it, n at a time, with p.mu held. It returns the error to refuse them
+// with: on a root made with AutoFlush, ErrClosed once Close has begun.
+// There it also starts a flush when one is due.
+func (p *Pipe) admitLocked(n int) error {
+	f := p.auto
 	switch {
-	case f.due || f.closed:
-	case f.d <= 0 || f.n > 0 && f.held >= f.n:
+	case f == nil:
+		return nil
+	case f.closed:
+		return ErrClosed
+	}
+	f.queuedLocked(p, p.q.held+n)
+	return nil
+}
+
+// executeRoot is the Execute of a root: on one made with AutoFlush, a
+// flush in the caller's goroutine.
+func (p *Pipe) executeRoot(ctx context.Context) error {
+	if p.auto != nil {
+		return p.auto.execute(ctx, p)
+	}
+	return p.run(ctx)
+}
+
+// keepsChainsLocked reports whether p keeps the chains still waiting at the
+// end of an Execute for the next one: every root does, but one made with
+// AutoFlush whose Close has waited for its flushes. p.mu is held.
+func (p *Pipe) keepsChainsLocked() bool {
+	return p.auto == nil || !p.auto.finished
+}
+
+// queuedLocked starts a flush of p if one is due now that p holds held
+// commands, chains and callbacks, or arms the timer. p.mu is held.
+func (f *flusher) queuedLocked(p *Pipe, held int) {
+	switch {
+	case f.due:
+	case f.d <= 0 || f.n > 0 && held >= f.n:
 		f.flushDue(p)
 	case f.timer == nil:
 		f.armed++
@@ -160,9 +185,8 @@ func (f *flusher) take(p *Pipe) queue {
 }
 
 func (f *flusher) takeLocked(p *Pipe) queue {
-	q := p.q
-	p.q = queue{}
-	f.held, f.due = 0, false
+	q := p.takeLocked()
+	f.due = false
 	if f.timer != nil {
 		f.timer.Stop()
 		f.timer = nil
@@ -179,7 +203,7 @@ func (f *flusher) again(p *Pipe) {
 	if f.due || f.closed {
 		return
 	}
-	for _, ch := range p.q.chains {
+	for ch := p.q.chains.head; ch != nil; ch = ch.next {
 		if ch.src != nil && ch.src.isOpen() {
 			f.flushDue(p)
 			return
@@ -253,13 +277,4 @@ func (p *Pipe) Close(ctx context.Context) error {
 	}
 	f.c.repanic()
 	return errors.Join(errs...)
-}
-
-// closed reports whether p is a root made with AutoFlush that Close has
-// begun to close. p.mu is held.
-func (p *Pipe) closed() bool { return p.auto != nil && p.auto.closed }
-
-// closedErr returns the error of a command named name queued after Close.
-func closedErr(name string) error {
-	return fmt.Errorf("%w: %s was not queued", ErrClosed, name)
 }

@@ -45,14 +45,30 @@ var (
 // A Future is small (three words): it reads its value from the go-redis
 // command it was made for, and learns that the command has been answered
 // from a latch it shares with the other commands of its batch. Futures
-// are allocated in blocks of up to 21, so a Future that is kept alive
-// keeps its neighbours' commands in memory too.
+// are allocated with their batch, the first two in the same allocation as
+// the pipe and the others in blocks of up to 21, so a Future that is kept
+// alive keeps its neighbours' commands in memory too.
 type Future[T any] struct {
-	// src holds the reply: the go-redis command, or, for a future made by
-	// Then, the outcome of its function. Read only once latch is open.
-	src result[T]
+	// src holds the reply, as a result[T]: the go-redis command, or, for
+	// a future made by Then, the outcome of its function. Read only once
+	// latch is open.
+	src any
 	// latch opens when src holds the reply; nil for the zero Future.
 	latch *latch
+}
+
+// future is a Future of any type, as a batch hands them out: Future[T]
+// has the same fields for every T, so a *future converts to a *Future[T].
+type future struct {
+	src   any
+	latch *latch
+}
+
+// newFuture returns the future of cmd, a command of b whose reply is a T.
+func newFuture[T any](b *batch, cmd result[T]) *Future[T] {
+	f := b.future()
+	f.src, f.latch = cmd, &b.latch
+	return (*Future[T])(f)
 }
 
 // result is the part of a go-redis command a Future reads its reply from.
@@ -67,7 +83,7 @@ func (f *Future[T]) Result() (T, error) {
 	if !f.Ready() {
 		return f.notReady()
 	}
-	v, err := f.src.Result()
+	v, err := f.src.(result[T]).Result()
 	if err != nil {
 		return *new(T), err
 	}
@@ -158,47 +174,6 @@ func Then[T, U any](f *Future[T], fn func(T) (U, error)) *Future[U] {
 	}
 	return g
 }
-
-// newFuture returns a zero future of b. A batch's first future of type T
-// is allocated alone, as most batches of children hold one or two
-// commands (BenchmarkPeers: 336 bytes fewer per GET and INCR). The next 7
-// come in one allocation, and the others in blocks of futureBlock
-// (BenchmarkBudget/redpipe_flat: 50 allocations for 1000 futures instead
-// of 126 in blocks of 8).
-func newFuture[T any](b *batch) *Future[T] {
-	for i := range b.futures {
-		fs, ok := b.futures[i].(*futures[T])
-		switch {
-		case b.futures[i] == nil:
-			b.futures[i] = fs // a typed nil: the slot is T's from now on
-			return new(Future[T])
-		case !ok:
-			continue // another type's
-		case fs == nil:
-			fs = new(futures[T])
-			fs.block = fs.first[:]
-			b.futures[i] = fs
-		case fs.used == len(fs.block):
-			fs.block, fs.used = make([]Future[T], futureBlock), 0
-		}
-		fs.used++
-		return &fs.block[fs.used-1]
-	}
-	return new(Future[T]) // more types than b has room for
-}
-
-// futures hands out a batch's futures of type T, a block at a time.
-type futures[T any] struct {
-	block []Future[T] // first, then blocks of futureBlock
-	used  int         // how many futures of block are handed out
-	first [7]Future[T]
-}
-
-// futureBlock is how many futures a block holds: 21 futures of three
-// words fill a 512-byte size class, the largest without an allocation
-// header. A Future kept alive keeps its block in memory, and the commands
-// the block's futures read.
-const futureBlock = 21
 
 // outcome is the reply of a future made by Then.
 type outcome[T any] struct {

@@ -19,7 +19,7 @@ var errWaiting = fmt.Errorf("%w: waiting for the future it chains on", ErrNotRea
 // put a reply or an error on each of their commands; a future reads its
 // command only after its latch has opened.
 type latch struct {
-	stage atomic.Int32 // onPipe, then atRoot, or waiting; then open
+	state atomic.Int32 // onPipe, then atRoot, or waiting; then settled
 
 	mu    sync.Mutex
 	steps []step        // guarded by mu; taken by open, for its caller to run
@@ -35,24 +35,24 @@ const (
 	onPipe  int32 = iota // the commands are queued on a child that has not executed
 	atRoot               // the commands are queued on their root
 	waiting              // a Chain's future, waiting for its source and then fn's future
-	open                 // every command has its reply
+	settled              // every command has its reply
 )
 
 // opened is a latch that is already open, for futures ready at once.
 var opened = func() *latch {
 	l := new(latch)
-	l.stage.Store(open)
+	l.state.Store(settled)
 	return l
 }()
 
-func (l *latch) isOpen() bool { return l.stage.Load() == open }
+func (l *latch) isOpen() bool { return l.state.Load() == settled }
 
 // notReady returns the error a future of l reports while l is closed.
 func (l *latch) notReady() error {
 	for l.src != nil {
 		l = l.src
 	}
-	switch l.stage.Load() {
+	switch l.state.Load() {
 	case onPipe:
 		return errOnPipe
 	case waiting:
@@ -62,7 +62,7 @@ func (l *latch) notReady() error {
 }
 
 // reachRoot notes that l's commands have reached their root.
-func (l *latch) reachRoot() { l.stage.CompareAndSwap(onPipe, atRoot) }
+func (l *latch) reachRoot() { l.state.CompareAndSwap(onPipe, atRoot) }
 
 // then registers st to run once l has opened and every other latch opened
 // with it has too. It returns false, registering nothing, if l is open
@@ -86,7 +86,7 @@ func (l *latch) open() []step {
 }
 
 func (l *latch) openLocked() []step {
-	l.stage.Store(open)
+	l.state.Store(settled)
 	if l.wake != nil {
 		close(l.wake)
 	}

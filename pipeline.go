@@ -14,12 +14,13 @@ import (
 type Option func(*options)
 
 type options struct {
-	name   string
-	named  bool
-	tx     bool
-	chunk  int // 0: the default; -1: no chunks
-	report func(BatchReport)
-	auto   *flushPolicy // nil: no AutoFlush
+	name    string
+	named   bool
+	tx      bool
+	chunk   int  // with chunked: see ChunkSize
+	chunked bool // ChunkSize was given
+	report  func(BatchReport)
+	auto    *flushPolicy // nil: no AutoFlush
 }
 
 // DefaultChunkSize is how many commands a root sends per round trip unless
@@ -36,10 +37,7 @@ const DefaultChunkSize = 10000
 // transaction. The default is [DefaultChunkSize]. Children ignore ChunkSize:
 // the root's applies.
 func ChunkSize(n int) Option {
-	if n <= 0 {
-		n = -1
-	}
-	return func(o *options) { o.chunk = n }
+	return func(o *options) { o.chunk, o.chunked = max(n, 0), true }
 }
 
 // On makes a pipe's commands go to the connection registered under name
@@ -52,13 +50,18 @@ func On(name string) Option {
 	return func(o *options) { o.name, o.named = name, true }
 }
 
-// target is where a pipe's own commands go.
+// target is where a pipe's own commands go. Immutable: the pipes of a tree
+// share one unless [On] names another.
 type target struct {
 	client sender    // set for a root made by New or by Watch
 	name   string    // the registry name; with client, a label
 	named  bool      // name was given with On
 	reg    *Registry // where name is looked up; nil: DefaultRegistry
 }
+
+// defaultTarget is where the zero Pipe sends: the default connection of
+// DefaultRegistry. Never written.
+var defaultTarget target
 
 // sender is what a root sends through: a [redis.UniversalClient], or the
 // watched connection of [Watch].
@@ -68,7 +71,7 @@ type sender interface {
 }
 
 // label names the connection in error messages.
-func (t target) label() string {
+func (t *target) label() string {
 	if t.client == nil || t.named {
 		return connLabel(t.name)
 	}
@@ -84,8 +87,9 @@ func (t target) label() string {
 //
 // Commands are queued by the methods of Pipe, one per go-redis command (see
 // commands_gen.go), and by [Pipe.Do]. Each costs the allocations go-redis
-// makes for the command plus its Future, three words (a batch's first of
-// a type alone, the others in blocks of up to 21), and sends nothing.
+// makes for the command, and sends nothing; its Future, three words, is
+// allocated with the pipe for a pipe's first two commands and in blocks
+// of up to 21 after.
 //
 // A Pipe may be used by several goroutines at once: they may queue
 // commands, make children and execute it concurrently; a root made with
@@ -93,23 +97,22 @@ func (t target) label() string {
 // value is a root on the default connection, like Pipeline(nil). A Pipe
 // must not be copied after first use.
 type Pipe struct {
-	parent *Pipe             // nil for a root; immutable
-	to     target            // immutable
-	tx     bool              // immutable; commands run in MULTI/EXEC (see Transaction)
-	chunk  int               // immutable; for a root: see chunkSize
-	report func(BatchReport) // immutable; for a root: see OnReport
-	auto   *flusher          // immutable; for a root made with AutoFlush
+	parent *Pipe   // nil for a root; immutable
+	to     *target // immutable; nil: defaultTarget
+	tx     bool    // immutable; commands run in MULTI/EXEC (see Transaction)
 
-	mu sync.Mutex
-	q  queue // guarded by mu
+	// For a root; immutable.
+	chunk  int               // the most commands per round trip; 0: no limit
+	report func(BatchReport) // see OnReport
+	auto   *flusher          // set by AutoFlush: the root flushes itself (flush.go)
 
-	// first is the pipe's first batch, and firstSlot its place in q.batches,
-	// allocated with the pipe, so that a child of a command or two makes
-	// no more allocations (BenchmarkCurveChildren: two fewer per child).
-	// Guarded by mu; used once, by openBatch.
-	first      batch
-	firstSlot  [1]*batch
-	firstTaken bool
+	mu sync.Mutex // protects q and first
+	q  queue
+
+	// first is the pipe's first batch, allocated with it, so that a child
+	// of a command or two is one allocation (BenchmarkBudget, the blocks
+	// rows); used once, by openLocked.
+	first batch
 }
 
 // New returns a root pipe that sends its commands to c: a *redis.Client,
@@ -120,55 +123,22 @@ func New(c redis.UniversalClient, opts ...Option) *Pipe {
 		panic(fmt.Sprintf("redpipe: New with a nil client (%T)", c))
 	}
 	o := collect(opts)
-	p := newPipe(nil, target{client: c, name: o.name, named: o.named}, o.tx)
-	p.configure(o)
-	return p
+	return newRoot(&target{client: c, name: o.name, named: o.named}, o)
 }
 
-// Pipeline returns a pipe under parent, or a root when parent is nil.
-//
-// A child pipe uses its parent's connection unless [On] names another; its
-// own children inherit that. Executing a child sends nothing: it hands its
-// commands and callbacks to parent, to be sent when the root executes. If
-// the parent never executes, they are never sent.
-//
-// A root (nil parent) sends its commands to the default connection, or the
-// one named with On, registered by [Connect] or [ConnectNamed].
-//
-// This is how a reusable function takes an optional pipe:
-//
-//	pipe := redpipe.Pipeline(parent) // parent may be nil
-//	defer pipe.Execute(ctx)
-func Pipeline(parent *Pipe, opts ...Option) *Pipe {
-	o := collect(opts)
-	var to target
-	switch {
-	case o.named:
-		to = target{name: o.name, named: true}
-		if parent != nil {
-			to.reg = parent.to.reg
+// newRoot returns a root pipe that sends to, configured by o.
+func newRoot(to *target, o options) *Pipe {
+	p := &Pipe{to: to, tx: o.tx, chunk: DefaultChunkSize, report: o.report}
+	if o.chunked {
+		p.chunk = o.chunk
+	}
+	if o.auto != nil {
+		if o.tx {
+			panic("redpipe: AutoFlush with Transaction: a flush would make other callers' commands one transaction")
 		}
-	case parent != nil:
-		to = parent.to
+		p.auto = newFlusher(*o.auto)
 	}
-	p := newPipe(parent, to, o.tx || parent != nil && parent.tx)
-	p.configure(o)
 	return p
-}
-
-// configure sets the options of p that [newPipe] does not.
-func (p *Pipe) configure(o options) {
-	p.chunk, p.report = o.chunk, o.report
-	if o.auto == nil {
-		return
-	}
-	switch {
-	case p.parent != nil:
-		panic("redpipe: AutoFlush given to a child: only a root executes")
-	case p.tx:
-		panic("redpipe: AutoFlush with Transaction: a flush would make other callers' commands one transaction")
-	}
-	p.auto = newFlusher(*o.auto)
 }
 
 func collect(opts []Option) options {
@@ -182,8 +152,12 @@ func collect(opts []Option) options {
 	return *o
 }
 
-func newPipe(parent *Pipe, to target, tx bool) *Pipe {
-	return &Pipe{parent: parent, to: to, tx: tx}
+// target returns where p's own commands go.
+func (p *Pipe) target() *target {
+	if p.to == nil {
+		return &defaultTarget
+	}
+	return p.to
 }
 
 // Execute sends the pipe's commands, or, for a child, hands them and its
@@ -204,31 +178,11 @@ func newPipe(parent *Pipe, to target, tx bool) *Pipe {
 // If a Then function or a callback panics, or go-redis panics, Execute
 // first settles everything else and then panics with a [*PanicError].
 func (p *Pipe) Execute(ctx context.Context) error {
-	switch {
-	case p.auto != nil:
-		return p.auto.execute(ctx, p)
-	case p.parent == nil:
-		return p.run(ctx)
+	if p.parent != nil {
+		p.handUp()
+		return nil
 	}
-	q := p.take()
-	p.parent.absorb(&q, p.tx)
-	return nil
-}
-
-// Reset drops the commands and callbacks queued on p. The futures of the
-// dropped commands settle at once with [ErrDiscarded]. Commands that a
-// child has already handed to p are dropped too; those p has handed to its
-// parent are not.
-func (p *Pipe) Reset() {
-	p.discard(ErrDiscarded)
-}
-
-// discard drops what p holds, settling its futures with err.
-func (p *Pipe) discard(err error) {
-	q := p.take()
-	s := new(stage)
-	q.discard(err, s)
-	s.c.repanic()
+	return p.executeRoot(ctx)
 }
 
 // OnExecute registers fn to run when the root executes, after every future
@@ -238,13 +192,9 @@ func (p *Pipe) discard(err error) {
 func (p *Pipe) OnExecute(fn func()) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.auto != nil {
-		if p.auto.closed {
-			return
-		}
-		p.auto.queued(p, 1)
+	if p.admitLocked(1) == nil {
+		p.q.addCallback(fn)
 	}
-	p.q.callbacks = append(p.q.callbacks, fn)
 }
 
 // Len returns the number of commands queued on p, including those its
@@ -258,24 +208,12 @@ func (p *Pipe) Len() int {
 // Do queues any command, given as its words: Do("SET", "k", "v").
 // Its future holds the reply as go-redis's [redis.Cmd] reads it.
 func (p *Pipe) Do(args ...any) *Future[any] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	if len(args) == 0 {
-		cmd := redis.NewCmd(background)
-		cmd.SetErr(errNoArgs)
-		return enqueue[any](p, "DO", cmd)
-	}
-	return enqueueChecked[any](p, "DO", pl.Do(background, args...))
-}
-
-// chunkSize returns how many commands p sends per round trip as a root,
-// 0 for all at once.
-func (p *Pipe) chunkSize() int {
-	switch {
-	case p.chunk == 0:
-		return DefaultChunkSize
-	case p.chunk < 0:
-		return 0
-	}
-	return p.chunk
+	return enqueue[any](p, "DO", true, func(b *batch) *redis.Cmd {
+		if len(args) == 0 {
+			cmd := redis.NewCmd(background) // not stored: refused with its error
+			cmd.SetErr(errNoArgs)
+			return cmd
+		}
+		return b.store.Do(background, args...)
+	})
 }

@@ -1,20 +1,67 @@
 package redpipe
 
 import (
-	"sync/atomic"
+	"fmt"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// queue is what a pipe holds until it executes: batches of commands in
-// queue order, its own and those its children handed over, and the
-// callbacks.
+// queue is what a pipe holds until it executes: its batches of commands in
+// queue order, its own and those its children handed over, the chains
+// waiting to run, and the callbacks. Each is a linked list, so that a
+// child's queue joins its parent's in constant time.
 type queue struct {
-	batches   []*batch
-	open      *batch // the batch the pipe's own next command joins; nil: a new one
-	chains    []*chain
-	callbacks []func()
+	batches list[*batch]
+	// last is the batch the pipe's own next command joins: the tail of
+	// batches, until a child's batches follow it; nil: a new batch.
+	last      *batch
+	chains    list[*chain]    // in the order they were queued
+	callbacks list[*callback] // in registration order
+
+	held int // commands, chains and callbacks queued: what an AutoFlush root counts
 }
+
+// list is a singly linked list: each node holds the next.
+type list[N interface {
+	comparable
+	setNext(N)
+}] struct {
+	head, tail N
+}
+
+// push appends n to l.
+func (l *list[N]) push(n N) {
+	var none N
+	if l.tail == none {
+		l.head = n
+	} else {
+		l.tail.setNext(n)
+	}
+	l.tail = n
+}
+
+// join appends the nodes of more to l.
+func (l *list[N]) join(more list[N]) {
+	var none N
+	switch {
+	case more.head == none:
+	case l.tail == none:
+		*l = more
+	default:
+		l.tail.setNext(more.head)
+		l.tail = more.tail
+	}
+}
+
+// callback is a function registered with OnExecute.
+type callback struct {
+	fn   func()
+	next *callback
+}
+
+func (b *batch) setNext(next *batch)        { b.next = next }
+func (ch *chain) setNext(next *chain)       { ch.next = next }
+func (cb *callback) setNext(next *callback) { cb.next = next }
 
 // command is a go-redis command whose reply is a T.
 type command[T any] interface {
@@ -22,168 +69,129 @@ type command[T any] interface {
 	result[T]
 }
 
-// lock locks p for queueing a command and returns the store to build it on.
-// The caller builds one command, passes it to enqueue, and unlocks p.mu.
-func (p *Pipe) lock() *redis.Pipeline {
+// enqueue is the one way into a pipe's queue. It locks p, builds a command
+// with build on the batch p's next command joins, admits it, and returns
+// its future; name is the command's name, for messages, and check says
+// whether its arguments need checking (see batch.add). A command that p
+// does not admit (see admitLocked) is not built: its future fails at once.
+func enqueue[T any, C command[T]](p *Pipe, name string, check bool, build func(*batch) C) *Future[T] {
 	p.mu.Lock()
-	if p.closed() {
-		return p.auto.scratch
+	defer p.mu.Unlock()
+	if err := p.admitLocked(1); err != nil {
+		return Settled(*new(T), refusedErr(name, err))
 	}
-	if p.q.open == nil {
-		p.openBatch()
-	}
-	return p.q.open.pl
+	b := p.openLocked()
+	cmd := build(b)
+	b.add(cmd, name, check)
+	p.q.held++
+	return newFuture[T](b, cmd)
 }
 
-// openBatch starts the batch p's own next commands join.
-func (p *Pipe) openBatch() {
-	var b *batch
-	switch {
-	case p.firstTaken:
-		b = new(batch)
-	case p.q.batches == nil:
-		p.q.batches = p.firstSlot[:0]
-		fallthrough
-	default:
-		b, p.firstTaken = &p.first, true
+// refusedErr is the error of a command named name that a pipe did not
+// admit, for the reason err.
+func refusedErr(name string, err error) error {
+	return fmt.Errorf("%w: %s was not queued", err, name)
+}
+
+// openLocked returns the batch p's next command joins, starting one if
+// needed.
+func (p *Pipe) openLocked() *batch {
+	if p.q.last != nil {
+		return p.q.last
 	}
-	b.to, b.pl = p.to, newStore()
+	b := &p.first
+	if b.to != nil { // taken: its futures may still be read
+		b = new(batch)
+	}
+	b.to, b.store = p.target(), newStore()
 	if p.parent == nil {
 		b.reachRoot()
 	}
-	p.q.open = b
-	p.q.batches = append(p.q.batches, b)
+	p.q.batches.push(b)
+	p.q.last = b
+	return b
 }
 
-// enqueue returns the future of cmd, just built by the method named name
-// on the store p.lock returned, with p.mu held, from parameters of types
-// go-redis always writes.
-func enqueue[T any, C command[T]](p *Pipe, name string, cmd C) *Future[T] {
-	return enqueueAs[T](p, name, false, cmd, cmd)
+// addChain appends ch to q.
+func (q *queue) addChain(ch *chain) {
+	q.chains.push(ch)
+	q.held++
 }
 
-// enqueueChecked is enqueue for a command built from values of any type
-// (a parameter of type any, or holding one): its arguments are checked.
-func enqueueChecked[T any, C command[T]](p *Pipe, name string, cmd C) *Future[T] {
-	return enqueueAs[T](p, name, true, cmd, cmd)
+// addCallback appends fn to q.
+func (q *queue) addCallback(fn func()) {
+	q.callbacks.push(&callback{fn: fn})
+	q.held++
 }
 
-// enqueueAs is enqueue for a future that reads the reply of cmd through
-// src; check says whether cmd's arguments need checking.
-func enqueueAs[T any](p *Pipe, name string, check bool, cmd redis.Cmder, src result[T]) *Future[T] {
-	if p.auto != nil {
-		if p.auto.closed { // cmd was built on the scratch store
-			p.auto.scratch.Discard()
-			cmd.SetErr(closedErr(name))
-			return &Future[T]{src: src, latch: opened}
-		}
-		p.auto.queued(p, 1)
+// join appends what more holds to q, after what q holds: q's next command
+// opens a new batch after more's.
+func (q *queue) join(more *queue) {
+	if more.batches.head != nil {
+		q.batches.join(more.batches)
+		q.last = nil
 	}
-	b := p.q.open
-	b.add(cmd, name, check)
-	f := newFuture[T](b)
-	f.src, f.latch = src, &b.latch
-	return f
+	q.chains.join(more.chains)
+	q.callbacks.join(more.callbacks)
+	q.held += more.held
 }
 
 // take empties p's queue and returns what it held.
 func (p *Pipe) take() queue {
 	p.mu.Lock()
-	q := p.q
-	p.q = queue{}
-	p.mu.Unlock()
-	return q
+	defer p.mu.Unlock()
+	return p.takeLocked()
 }
 
-// txs numbers the transactions that children begin under roots outside
-// them.
-var txs atomic.Uint64
-
-// absorb appends the queue of a child of p to p's, after what p holds: its
-// batches, whose commands reach the root when p does, and its callbacks.
-// When the child begins a transaction (it is transactional and p is not),
-// its batches become one transaction, kept apart from p's other commands.
-func (p *Pipe) absorb(child *queue, childTx bool) {
-	if child.empty() {
-		return
-	}
-	var tx uint64
-	if childTx && !p.tx {
-		tx = txs.Add(1)
-	}
-	for _, b := range child.batches {
-		if tx != 0 {
-			b.tx = tx
-		}
-		if p.parent == nil {
-			b.reachRoot()
-		}
-	}
-	n := 0
-	if p.auto != nil {
-		n = child.len() + len(child.chains) + len(child.callbacks)
-	}
-	p.mu.Lock()
-	if p.auto != nil {
-		if p.auto.closed {
-			p.mu.Unlock()
-			s := new(stage)
-			child.discard(ErrClosed, s)
-			s.c.repanic()
-			return
-		}
-		p.auto.queued(p, n)
-	}
-	defer p.mu.Unlock()
-	p.q.batches = append(p.q.batches, child.batches...)
-	if len(child.batches) > 0 {
-		p.q.open = nil // p's next command goes after the child's
-	}
-	p.q.chains = append(p.q.chains, child.chains...)
-	p.q.callbacks = append(p.q.callbacks, child.callbacks...)
+func (p *Pipe) takeLocked() queue {
+	q := p.q
+	p.q = queue{}
+	return q
 }
 
 // empty reports whether q holds nothing: no batch, chain or callback.
 func (q *queue) empty() bool {
-	return len(q.batches) == 0 && len(q.chains) == 0 && len(q.callbacks) == 0
+	return q.batches.head == nil && q.chains.head == nil && q.callbacks.head == nil
 }
 
 // len returns the number of commands in q.
 func (q *queue) len() int {
 	n := 0
-	for _, b := range q.batches {
-		n += b.pl.Len()
+	for b := q.batches.head; b != nil; b = b.next {
+		n += b.store.Len()
 	}
 	return n
 }
 
+// batchSlice returns the batches of q as a slice, in queue order.
+func (q *queue) batchSlice() []*batch {
+	var bs []*batch
+	for b := q.batches.head; b != nil; b = b.next {
+		bs = append(bs, b)
+	}
+	return bs
+}
+
 // discard settles every future of q, those of its chains included, with
-// err, drops the callbacks, and releases the stores. The steps waiting on
-// them run with s.
+// err, drops the callbacks, and gives the stores back. The steps waiting
+// on them run with s.
 func (q *queue) discard(err error, s *stage) {
-	for _, b := range q.batches {
+	bs := q.batchSlice()
+	for _, b := range bs {
 		b.failAll(err)
 	}
-	steps := openAll(q.batches)
-	for _, ch := range q.chains {
+	steps := openAll(bs)
+	for ch := q.chains.head; ch != nil; ch = ch.next {
 		steps = append(steps, ch.discard(err)...)
 	}
 	s.runSteps(steps)
-	q.release()
+	release(bs)
 }
 
-// beginTx makes the batches of q one transaction per connection: those of
-// a transactional root.
-func (q *queue) beginTx() {
-	tx := txs.Add(1)
-	for _, b := range q.batches {
-		b.tx = tx
-	}
-}
-
-// release gives the stores of q back.
-func (q *queue) release() {
-	for _, b := range q.batches {
-		b.release()
-	}
+// discard drops what p holds, settling its futures with err.
+func (p *Pipe) discard(err error) {
+	q := p.take()
+	s := new(stage)
+	q.discard(err, s)
+	s.c.repanic()
 }

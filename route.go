@@ -98,7 +98,7 @@ func (r *route) send(ctx context.Context, c *catcher) {
 // markClean marks the batches of r clean when no command of r failed:
 // go-redis's Exec returned nil for each of its pipelines, which it does
 // only when no command failed, so they need no look for failures
-// (BenchmarkBudget/redpipe_flat: 1000 fewer calls of Err per batch).
+// (BenchmarkBudget/redpipe_flat: no call of Err per command).
 func (r *route) markClean() {
 	if r.failed.Load() {
 		return
@@ -133,23 +133,22 @@ func poolSize(c sender) int {
 // remaining chunks fail at once, unsent.
 func (r *route) sendPlain(ctx context.Context, batches []*batch) {
 	total := 0
-	cmds := make([][]redis.Cmder, len(batches))
-	for i, b := range batches {
-		cmds[i] = b.sendable()
-		total += len(cmds[i])
+	for _, b := range batches {
+		total += b.store.Len() - len(b.refusals)
 	}
 	pl := r.client.Pipeline()
-	for i := range cmds {
-		for len(cmds[i]) > 0 {
-			if size := chunkOf(total, r.chunk); pl.Len() == 0 && len(cmds[i]) < size {
+	for _, b := range batches {
+		cmds := b.sendable()
+		for len(cmds) > 0 {
+			if size := chunkOf(total, r.chunk); pl.Len() == 0 && len(cmds) < size {
 				reserve(pl, size) // the chunk spans several batches
 			}
-			n := len(cmds[i])
+			n := len(cmds)
 			if r.chunk > 0 {
 				n = min(n, r.chunk-pl.Len())
 			}
-			_ = pl.BatchProcess(ctx, cmds[i][:n]...)
-			cmds[i] = cmds[i][n:]
+			_ = pl.BatchProcess(ctx, cmds[:n]...)
+			cmds = cmds[n:]
 			total -= n
 			if pl.Len() == r.chunk {
 				r.execPlain(ctx, pl)
@@ -184,8 +183,7 @@ func failAfter(batches []*batch, answered int, err error) {
 
 // reserve makes room in pl, an empty pipeline, for n commands, so that it
 // takes a chunk of several batches in one allocation, not one per
-// doubling (BenchmarkBatch/redpipe_nested: 5 allocations fewer per 1000
-// commands in 10 blocks).
+// doubling (BenchmarkBatch/redpipe_nested).
 func reserve(pl redis.Pipeliner, n int) {
 	_ = pl.BatchProcess(background, room[:min(n, len(room))]...)
 	pl.Discard()
@@ -221,7 +219,7 @@ func (r *route) sendTx(ctx context.Context, batches []*batch) {
 	var loaded map[*Script]*redis.StringCmd
 	for _, b := range batches {
 		loaded = loadScripts(ctx, pl, b.scripts, loaded)
-		_ = pl.BatchProcess(ctx, b.pl.Cmds()...)
+		_ = pl.BatchProcess(ctx, b.store.Cmds()...)
 	}
 	r.exec(ctx, pl)
 	for _, b := range batches {

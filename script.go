@@ -43,28 +43,26 @@ func (s *Script) Hash() string { return s.hash }
 // Run queues the script with keys and args on p. Its future holds the
 // script's reply as go-redis's [redis.Cmd] reads it.
 func (s *Script) Run(p *Pipe, keys []string, args ...any) *Future[any] {
-	return runScript[any](s, p, keys, args, func(c *redis.Cmd) result[any] { return c })
+	return runScript[any](s, p, keys, args, func(c *redis.Cmd) *redis.Cmd { return c })
 }
 
 // RunInt64 is Run for a script that replies with an integer.
 func (s *Script) RunInt64(p *Pipe, keys []string, args ...any) *Future[int64] {
-	return runScript[int64](s, p, keys, args, func(c *redis.Cmd) result[int64] { return int64Reply{c} })
+	return runScript[int64](s, p, keys, args, func(c *redis.Cmd) int64Reply { return int64Reply{c} })
 }
 
 // RunString is Run for a script that replies with a string.
 func (s *Script) RunString(p *Pipe, keys []string, args ...any) *Future[string] {
-	return runScript[string](s, p, keys, args, func(c *redis.Cmd) result[string] { return stringReply{c} })
+	return runScript[string](s, p, keys, args, func(c *redis.Cmd) stringReply { return stringReply{c} })
 }
 
 // runScript queues an EVALSHA of s whose future reads its reply through as.
-func runScript[T any](s *Script, p *Pipe, keys []string, args []any, as func(*redis.Cmd) result[T]) *Future[T] {
-	pl := p.lock()
-	defer p.mu.Unlock()
-	cmd := pl.EvalSha(background, s.hash, keys, args...)
-	if !p.closed() {
-		p.q.open.scripts = append(p.q.open.scripts, scriptCall{cmd, s})
-	}
-	return enqueueAs(p, "EVALSHA", true, cmd, as(cmd))
+func runScript[T any, C command[T]](s *Script, p *Pipe, keys []string, args []any, as func(*redis.Cmd) C) *Future[T] {
+	return enqueue[T](p, "EVALSHA", true, func(b *batch) C {
+		cmd := b.store.EvalSha(background, s.hash, keys, args...)
+		b.scripts = append(b.scripts, scriptCall{cmd, s})
+		return as(cmd)
+	})
 }
 
 type int64Reply struct{ *redis.Cmd }

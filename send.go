@@ -1,10 +1,10 @@
 package redpipe
 
 // How a command travels. pipe.Incr(key) locks the pipe, builds the command
-// with go-redis on the store of the pipe's open batch (queue.go, batch.go),
+// with go-redis on the store of the pipe's last batch (queue.go, batch.go),
 // checks its arguments (check.go) and returns a future that reads the
 // command once the batch's latch opens (future.go, latch.go). A child's
-// Execute hands its batches, whole, to its parent (queue.go). A root's
+// Execute hands its batches, whole, to its parent (nested.go). A root's
 // Execute runs in stages (stage.go): each stage groups its batches by
 // client into routes (this file), sends each route's plain commands in
 // chunks and its transactions on their own connections (route.go), opens
@@ -16,12 +16,11 @@ import (
 	"sync"
 )
 
-// send sends the batches of q, one stage of a root's Execute, along one
-// route per client, all routes at once, and returns the routes; chunk is
-// the most commands per round trip, 0 for no limit. Panics are caught by
-// c.
-func (q *queue) send(ctx context.Context, chunk int, c *catcher) []*route {
-	routes := q.routes(chunk)
+// sendStage sends batches, one stage of a root's Execute, along one route per
+// client, all routes at once, and returns the routes; chunk is the most
+// commands per round trip, 0 for no limit. Panics are caught by c.
+func sendStage(ctx context.Context, batches []*batch, chunk int, c *catcher) []*route {
+	routes := routesOf(batches, chunk)
 	switch len(routes) {
 	case 0:
 	case 1:
@@ -36,19 +35,19 @@ func (q *queue) send(ctx context.Context, chunk int, c *catcher) []*route {
 	return routes
 }
 
-// routes groups the batches of q by client, resolving the names of the
-// registry; the batches of a name that is not registered fail at once.
-func (q *queue) routes(chunk int) []*route {
+// routesOf groups batches by client, resolving the names of the registry;
+// the batches of a name that is not registered fail at once.
+func routesOf(batches []*batch, chunk int) []*route {
 	var routes []*route
-	var resolved []target // targets seen, each with its client or error
+	var resolved []*target // targets seen, each with its client or error
 	var clients []sender
 	var errs []error
-	for _, b := range q.batches {
-		if b.pl.Len() == 0 {
+	for _, b := range batches {
+		if b.store.Len() == 0 {
 			continue
 		}
 		i := 0
-		for i < len(resolved) && resolved[i] != b.to {
+		for i < len(resolved) && resolved[i] != b.to && *resolved[i] != *b.to {
 			i++
 		}
 		if i == len(resolved) {
@@ -82,7 +81,7 @@ func findRoute(routes *[]*route, c sender, chunk int) *route {
 }
 
 // resolve returns the client of t.
-func (t target) resolve() (sender, error) {
+func (t *target) resolve() (sender, error) {
 	if t.client != nil {
 		return t.client, nil
 	}
@@ -92,13 +91,13 @@ func (t target) resolve() (sender, error) {
 	return t.reg.lookup(t.name)
 }
 
-// failures appends a CommandError for each failed command of q to errs,
-// grouped by connection in the order the connections first appear, each
-// in queue order.
-func (q *queue) failures(errs []*CommandError) []*CommandError {
+// failures appends a CommandError for each failed command of batches to
+// errs, grouped by connection in the order the connections first appear,
+// each in queue order.
+func failures(batches []*batch, errs []*CommandError) []*CommandError {
 	var labels []string
 	var groups [][]*CommandError
-	for _, b := range q.batches {
+	for _, b := range batches {
 		failed := b.failures(nil)
 		if len(failed) == 0 {
 			continue

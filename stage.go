@@ -39,7 +39,7 @@ type stage struct {
 // collector returns s.next, making it if needed.
 func (s *stage) collector() *Pipe {
 	if s.next == nil {
-		s.next = &Pipe{to: s.root.to, chunk: s.root.chunk}
+		s.next = &Pipe{to: s.root.to}
 	}
 	return s.next
 }
@@ -66,6 +66,7 @@ type chain struct {
 	step
 	src     *latch             // the source's latch; nil: it never settles
 	discard func(error) []step // settles the chain's future with an error
+	next    *chain             // the next chain of the queue it is in
 }
 
 // takeReady returns the steps of the chains whose source has settled, and
@@ -108,8 +109,7 @@ func (p *Pipe) runQueue(ctx context.Context, q queue) error {
 	var callbacks []func()
 	var errs []*CommandError
 	for first := true; ; first = false {
-		waiting = append(waiting, q.chains...)
-		callbacks = append(callbacks, q.callbacks...)
+		waiting, callbacks = q.unlink(waiting, callbacks)
 		for { // chains whose source has settled already: their commands join this stage
 			var ready []step
 			if ready, waiting = takeReady(waiting); len(ready) == 0 {
@@ -117,21 +117,21 @@ func (p *Pipe) runQueue(ctx context.Context, q queue) error {
 			}
 			s.runSteps(ready)
 			more := s.take()
-			q.batches = append(q.batches, more.batches...)
-			waiting = append(waiting, more.chains...)
-			callbacks = append(callbacks, more.callbacks...)
+			waiting, callbacks = more.unlink(waiting, callbacks)
+			q.join(&more)
 		}
-		if len(q.batches) == 0 {
+		batches := q.batchSlice()
+		if len(batches) == 0 {
 			break
 		}
 		if err := stageErr(ctx, first); err != nil {
-			for _, b := range q.batches {
+			for _, b := range batches {
 				b.failAll(err) // the context ended between stages
 			}
 		} else {
-			rp.stage(q.send(ctx, p.chunkSize(), &s.c))
+			rp.stage(sendStage(ctx, batches, p.chunk, &s.c))
 		}
-		steps := openAll(q.batches)
+		steps := openAll(batches)
 		for {
 			var ready []step
 			ready, waiting = takeReady(waiting)
@@ -141,20 +141,21 @@ func (p *Pipe) runQueue(ctx context.Context, q queue) error {
 			s.runSteps(steps)
 			steps = nil
 		}
-		errs = q.failures(errs)
-		q.release()
+		errs = failures(batches, errs)
+		release(batches)
 		q = s.take()
 	}
 	if len(waiting) > 0 {
 		p.mu.Lock()
-		if p.auto != nil && p.auto.finished {
-			p.mu.Unlock()
+		kept := p.keepsChainsLocked()
+		if kept {
+			p.q.requeue(waiting)
+		}
+		p.mu.Unlock()
+		if !kept {
 			for _, ch := range waiting {
 				s.runSteps(ch.discard(ErrClosed))
 			}
-		} else {
-			p.q.chains = append(waiting, p.q.chains...)
-			p.mu.Unlock()
 		}
 	}
 	for _, fn := range callbacks {
@@ -167,4 +168,29 @@ func (p *Pipe) runQueue(ctx context.Context, q queue) error {
 	rp.finish(p.report, err, &s.c)
 	s.c.repanic()
 	return err
+}
+
+// requeue puts chains back at the head of q, in their order. They are not
+// counted in q.held again: they were when first queued.
+func (q *queue) requeue(chains []*chain) {
+	var back list[*chain]
+	for _, ch := range chains {
+		ch.next = nil
+		back.push(ch)
+	}
+	back.join(q.chains)
+	q.chains = back
+}
+
+// unlink appends the chains and callbacks of q to chains and callbacks,
+// takes them off q, and returns them.
+func (q *queue) unlink(chains []*chain, callbacks []func()) ([]*chain, []func()) {
+	for ch := q.chains.head; ch != nil; ch = ch.next {
+		chains = append(chains, ch)
+	}
+	for cb := q.callbacks.head; cb != nil; cb = cb.next {
+		callbacks = append(callbacks, cb.fn)
+	}
+	q.chains, q.callbacks = list[*chain]{}, list[*callback]{}
+	return chains, callbacks
 }

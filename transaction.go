@@ -85,7 +85,7 @@ func Watch(ctx context.Context, c redis.UniversalClient, keys []string, fn func(
 	for range o.attempts {
 		var panicked *PanicError
 		err = c.Watch(ctx, func(tx *redis.Tx) error {
-			pipe := newPipe(nil, target{client: tx}, true)
+			pipe := newRoot(&target{client: tx}, options{tx: true})
 			var err error
 			var c catcher
 			if panicked = c.try("the Watch function", func() { err = fn(tx, pipe) }); panicked != nil {

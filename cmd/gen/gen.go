@@ -39,7 +39,7 @@ var pipeMethods = []string{"Close", "Do", "Execute", "Len", "OnExecute", "Reset"
 
 // bodyNames are the identifiers of the package that every wrapper's body
 // uses besides its parameters; parameters of these names are renamed.
-var bodyNames = []string{"p", "pl", "background", "cmd", "enqueue", "enqueueChecked", "enqueueAs"}
+var bodyNames = []string{"p", "b", "batch", "background", "enqueue"}
 
 // initialisms spells the words of result field names that Go writes in
 // capitals.
@@ -93,6 +93,7 @@ type wrapper struct {
 	params []string // "name type", the last one "name ...type" if variadic
 	args   []string // the arguments passed on to the go-redis method
 	result string   // T in *Future[T]
+	cmd    string   // the go-redis command type the method returns, "*redis.IntCmd"
 	multi  *multi   // set when the command's Result returns several values
 	// deprecated is the method's "Deprecated:" paragraph in go-redis, ""
 	// for none: the wrapper carries it, so that linters warn its callers.

@@ -32,6 +32,9 @@ func (g *generator) wrap(m *types.Func, iname string) (*wrapper, error) {
 	}
 
 	w := &wrapper{name: m.Name(), iface: iname}
+	if w.cmd, err = g.typeString(cmd); err != nil {
+		return nil, err
+	}
 	if len(vals) == 1 {
 		if w.result, err = g.typeString(vals[0].Type()); err != nil {
 			return nil, err

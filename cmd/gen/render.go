@@ -63,7 +63,6 @@ func (g *generator) render(wrappers []*wrapper) []byte {
 	}
 
 	for _, w := range wrappers {
-		call := fmt.Sprintf("pl.%s(%s)", w.name, strings.Join(append([]string{"background"}, w.args...), ", "))
 		printf("// %s wraps [%s.%s.%[1]s].\n", w.name, pkg, w.iface)
 		if w.deprecated != "" {
 			printf("//\n")
@@ -74,18 +73,14 @@ func (g *generator) render(wrappers []*wrapper) []byte {
 			}
 		}
 		printf("func (p *Pipe) %s(%s) *Future[%s] {\n", w.name, joinParams(w.params), w.result)
-		printf("\tpl := p.lock()\n")
-		printf("\tdefer p.mu.Unlock()\n")
-		enqueue := "enqueue"
-		if w.check {
-			enqueue = "enqueueChecked"
-		}
+		call := fmt.Sprintf("b.store.%s(%s)", w.name, strings.Join(append([]string{"background"}, w.args...), ", "))
+		cmd := w.cmd
 		if w.multi != nil {
-			printf("\tcmd := %s\n", call)
-			printf("\treturn enqueueAs[%s](p, %q, %v, cmd, %s{cmd})\n", w.result, strings.ToUpper(w.name), w.check, w.multi.adapter())
-		} else {
-			printf("\treturn %s[%s](p, %q, %s)\n", enqueue, w.result, strings.ToUpper(w.name), call)
+			cmd = w.multi.adapter()
+			call = cmd + "{" + call + "}"
 		}
+		printf("\treturn enqueue[%s](p, %q, %v, func(b *batch) %s { return %s })\n",
+			w.result, strings.ToUpper(w.name), w.check, cmd, call)
 		printf("}\n\n")
 	}
 	return b.Bytes()

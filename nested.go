@@ -1,0 +1,105 @@
+package redpipe
+
+import "sync/atomic"
+
+// Nesting. A child pipe holds its own queue (queue.go) until it executes;
+// its Execute then hands the whole queue, batches, chains and callbacks,
+// to its parent, after what the parent holds, in constant time under the
+// parent's lock. A batch moves whole from child to parent, so a command is
+// stored once, however deep the tree; only the root sends.
+
+// Pipeline returns a pipe under parent, or a root when parent is nil.
+//
+// A child pipe uses its parent's connection unless [On] names another; its
+// own children inherit that. Executing a child sends nothing: it hands its
+// commands and callbacks to parent, to be sent when the root executes. If
+// the parent never executes, they are never sent.
+//
+// A root (nil parent) sends its commands to the default connection, or the
+// one named with On, registered by [Connect] or [ConnectNamed].
+//
+// This is how a reusable function takes an optional pipe:
+//
+//	pipe := redpipe.Pipeline(parent) // parent may be nil
+//	defer pipe.Execute(ctx)
+//
+// A child costs one allocation, which also holds the futures of its first
+// two commands.
+func Pipeline(parent *Pipe, opts ...Option) *Pipe {
+	if parent == nil {
+		o := collect(opts)
+		to := &defaultTarget
+		if o.named {
+			to = &target{name: o.name, named: true}
+		}
+		return newRoot(to, o)
+	}
+	p := &Pipe{parent: parent, to: parent.to, tx: parent.tx}
+	if len(opts) > 0 {
+		o := collect(opts)
+		if o.auto != nil {
+			panic("redpipe: AutoFlush given to a child: only a root executes")
+		}
+		if o.named {
+			p.to = &target{name: o.name, named: true, reg: parent.target().reg}
+		}
+		p.tx = p.tx || o.tx
+	}
+	return p
+}
+
+// handUp is the Execute of a child: it hands what p holds to its parent.
+// A transactional child of a parent outside a transaction begins one:
+// what it holds becomes one transaction per connection.
+func (p *Pipe) handUp() {
+	q := p.take()
+	if q.empty() {
+		return
+	}
+	if p.tx && !p.parent.tx {
+		q.beginTx()
+	}
+	p.parent.absorb(&q)
+}
+
+// absorb appends child, the queue of a child of p, to p's queue, after what
+// p holds. If p does not admit it (see admitLocked), child is discarded
+// whole.
+func (p *Pipe) absorb(child *queue) {
+	if p.parent == nil {
+		for b := child.batches.head; b != nil; b = b.next {
+			b.reachRoot()
+		}
+	}
+	p.mu.Lock()
+	err := p.admitLocked(child.held)
+	if err == nil {
+		p.q.join(child)
+	}
+	p.mu.Unlock()
+	if err != nil {
+		s := new(stage)
+		child.discard(err, s)
+		s.c.repanic()
+	}
+}
+
+// txs numbers transactions: those of transactional roots, and those that
+// children begin.
+var txs atomic.Uint64
+
+// beginTx makes the batches of q one transaction per connection.
+func (q *queue) beginTx() {
+	tx := txs.Add(1)
+	for b := q.batches.head; b != nil; b = b.next {
+		b.tx = tx
+	}
+}
+
+// Reset drops the commands and callbacks queued on p. The futures of the
+// dropped commands settle at once with [ErrDiscarded]. Commands that a
+// child has already handed to p are dropped too; those p has handed to its
+// parent are not.
+func (p *Pipe) Reset() {
+	p.discard(ErrDiscarded)
+}
