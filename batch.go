@@ -25,17 +25,46 @@ type batch struct {
 	// the batch reaches its root's Execute.
 	tx uint64
 
-	store    *redis.Pipeline // nil once released
-	n        int             // the commands of store that add has seen
-	refusals []refusal       // the commands refused while queueing, in store too
-	scripts  []scriptCall    // the script calls among the commands
-	clean    bool            // set by the root: sent, and no command failed
-
+	store *redis.Pipeline // nil once released
+	extra *extra          // nil for most batches
+	n     int32           // the commands of store that add has seen
 	// The futures of the commands: the first ones inline, the others in
 	// blocks. used counts those handed out.
-	used   int
+	used   int32
+	clean  bool // set by the root: sent, and no command failed
 	inline [2]future
 	block  *[futureBlock]future
+}
+
+// extra is what few batches hold: the commands refused while queueing
+// (they are in the store too), and the script calls.
+type extra struct {
+	refusals []refusal
+	scripts  []scriptCall
+}
+
+// refusals returns the commands of b refused while queueing.
+func (b *batch) refusals() []refusal {
+	if b.extra == nil {
+		return nil
+	}
+	return b.extra.refusals
+}
+
+// scripts returns the script calls among the commands of b.
+func (b *batch) scripts() []scriptCall {
+	if b.extra == nil {
+		return nil
+	}
+	return b.extra.scripts
+}
+
+// more returns b.extra, making it if needed.
+func (b *batch) more() *extra {
+	if b.extra == nil {
+		b.extra = new(extra)
+	}
+	return b.extra
 }
 
 // futureBlock is how many futures a block holds: 21 futures of three
@@ -46,7 +75,7 @@ const futureBlock = 21
 
 // future returns a zero future of b.
 func (b *batch) future() *future {
-	i := b.used
+	i := int(b.used)
 	b.used++
 	if i < len(b.inline) {
 		return &b.inline[i]
@@ -73,7 +102,7 @@ type refusal struct {
 // writes: the generator knows which (see cmd/gen).
 func (b *batch) add(cmd redis.Cmder, name string, check bool) {
 	switch {
-	case b.store.Len() == b.n: // not stored
+	case b.store.Len() == int(b.n): // not stored
 		_ = b.store.Process(background, cmd) // keep its place
 		b.refuse(cmd, name)
 	case check && !allStrings(cmd.Args()):
@@ -82,7 +111,7 @@ func (b *batch) add(cmd redis.Cmder, name string, check bool) {
 			b.refuse(cmd, name)
 		}
 	}
-	b.n = b.store.Len()
+	b.n = int32(b.store.Len())
 }
 
 // allStrings reports whether every argument of a command is a string,
@@ -97,20 +126,20 @@ func allStrings(args []any) bool {
 }
 
 func (b *batch) refuse(cmd redis.Cmder, name string) {
-	b.refusals = append(b.refusals, refusal{cmd, name})
+	b.more().refusals = append(b.more().refusals, refusal{cmd, name})
 }
 
 // sendable returns the commands of b to send: all but the refused ones.
 func (b *batch) sendable() []redis.Cmder {
 	cmds := b.store.Cmds()
-	if len(b.refusals) == 0 {
+	if len(b.refusals()) == 0 {
 		return cmds
 	}
-	refused := make(map[redis.Cmder]bool, len(b.refusals))
-	for _, r := range b.refusals {
+	refused := make(map[redis.Cmder]bool, len(b.refusals()))
+	for _, r := range b.refusals() {
 		refused[r.cmd] = true
 	}
-	out := make([]redis.Cmder, 0, len(cmds)-len(b.refusals))
+	out := make([]redis.Cmder, 0, len(cmds)-len(refused))
 	for _, cmd := range cmds {
 		if !refused[cmd] {
 			out = append(out, cmd)
@@ -125,7 +154,7 @@ func (b *batch) name(cmd redis.Cmder) string {
 	if len(cmd.Args()) > 0 {
 		return cmdName(cmd)
 	}
-	for _, r := range b.refusals {
+	for _, r := range b.refusals() {
 		if r.cmd == cmd {
 			return r.name
 		}

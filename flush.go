@@ -57,7 +57,7 @@ type flushPolicy struct {
 // flushing goroutines, at most k, each take a slot, take the root's queue
 // and execute it, and go on while a flush is due: a goroutine that stays
 // keeps the stack that go-redis's pipeline code grew, where one per flush
-// would grow it again (BenchmarkPeers at 1024 goroutines: 5% of the CPU).
+// would grow it again (BenchmarkPeers, at many goroutines).
 type flusher struct {
 	flushPolicy               // immutable
 	slots       chan struct{} // one token per flush in flight

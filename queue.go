@@ -27,6 +27,7 @@ type list[N interface {
 	setNext(N)
 }] struct {
 	head, tail N
+	n          int // nodes
 }
 
 // push appends n to l.
@@ -38,6 +39,7 @@ func (l *list[N]) push(n N) {
 		l.tail.setNext(n)
 	}
 	l.tail = n
+	l.n++
 }
 
 // join appends the nodes of more to l.
@@ -50,6 +52,7 @@ func (l *list[N]) join(more list[N]) {
 	default:
 		l.tail.setNext(more.head)
 		l.tail = more.tail
+		l.n += more.n
 	}
 }
 
@@ -165,7 +168,7 @@ func (q *queue) len() int {
 
 // batchSlice returns the batches of q as a slice, in queue order.
 func (q *queue) batchSlice() []*batch {
-	var bs []*batch
+	bs := make([]*batch, 0, q.batches.n)
 	for b := q.batches.head; b != nil; b = b.next {
 		bs = append(bs, b)
 	}

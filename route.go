@@ -104,11 +104,11 @@ func (r *route) markClean() {
 		return
 	}
 	for _, b := range r.plain {
-		b.clean = len(b.refusals) == 0
+		b.clean = len(b.refusals()) == 0
 	}
 	for _, t := range r.txs {
 		for _, b := range t {
-			b.clean = len(b.refusals) == 0
+			b.clean = len(b.refusals()) == 0
 		}
 	}
 }
@@ -134,7 +134,7 @@ func poolSize(c sender) int {
 func (r *route) sendPlain(ctx context.Context, batches []*batch) {
 	total := 0
 	for _, b := range batches {
-		total += b.store.Len() - len(b.refusals)
+		total += b.store.Len() - len(b.refusals())
 	}
 	pl := r.client.Pipeline()
 	for _, b := range batches {
@@ -205,9 +205,9 @@ var room [DefaultChunkSize]redis.Cmder
 // was refused while queueing: then none is sent.
 func (r *route) sendTx(ctx context.Context, batches []*batch) {
 	for _, b := range batches {
-		if len(b.refusals) > 0 {
+		if len(b.refusals()) > 0 {
 			err := fmt.Errorf("%w: its transaction holds a command refused while queueing: %s: %w",
-				ErrNotSent, b.name(b.refusals[0].cmd), b.refusals[0].cmd.Err())
+				ErrNotSent, b.name(b.refusals()[0].cmd), b.refusals()[0].cmd.Err())
 			for _, b := range batches {
 				b.failAll(err)
 			}
@@ -218,12 +218,12 @@ func (r *route) sendTx(ctx context.Context, batches []*batch) {
 	pl := r.client.TxPipeline()
 	var loaded map[*Script]*redis.StringCmd
 	for _, b := range batches {
-		loaded = loadScripts(ctx, pl, b.scripts, loaded)
+		loaded = loadScripts(ctx, pl, b.scripts(), loaded)
 		_ = pl.BatchProcess(ctx, b.store.Cmds()...)
 	}
 	r.exec(ctx, pl)
 	for _, b := range batches {
-		for _, c := range b.scripts {
+		for _, c := range b.scripts() {
 			if load := loaded[c.script]; load != nil && load.Err() != nil {
 				c.cmd.SetErr(load.Err())
 			}

@@ -60,7 +60,7 @@ func (s *Script) RunString(p *Pipe, keys []string, args ...any) *Future[string] 
 func runScript[T any, C command[T]](s *Script, p *Pipe, keys []string, args []any, as func(*redis.Cmd) C) *Future[T] {
 	return enqueue[T](p, "EVALSHA", true, func(b *batch) C {
 		cmd := b.store.EvalSha(background, s.hash, keys, args...)
-		b.scripts = append(b.scripts, scriptCall{cmd, s})
+		b.more().scripts = append(b.more().scripts, scriptCall{cmd, s})
 		return as(cmd)
 	})
 }
@@ -102,7 +102,7 @@ func loadScripts(ctx context.Context, pl redis.Pipeliner, calls []scriptCall, lo
 func (r *route) retryScripts(ctx context.Context, batches []*batch) {
 	var calls []scriptCall
 	for _, b := range batches {
-		for _, c := range b.scripts {
+		for _, c := range b.scripts() {
 			if err := c.cmd.Err(); err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
 				calls = append(calls, c)
 			}
