@@ -14,9 +14,13 @@ func TestBudgets(t *testing.T) {
 	add("Budget/go-redis Pipeliner", 1000, 3000, 200000)
 	add("Budget/redpipe flat", 1040, 3990, 240000)
 	add("Budget/redpipe nested", 1200, 4100, 290000)
+	add("Budget/go-redis Pipeliner INCR+EXPIRE", 1000, 3500, 220000)
+	add("Budget/redpipe blocks", 1090, 4500, 300000)
 	add("Budget/go-redis Pipeliner", 2000, 3000, 200000)
 	add("Budget/redpipe flat", 2080, 3990, 240000)
 	add("Budget/redpipe nested", 2400, 4100, 290000)
+	add("Budget/go-redis Pipeliner INCR+EXPIRE", 2000, 3500, 220000)
+	add("Budget/redpipe blocks", 2180, 4500, 300000)
 	rep := newReport(results, environment{})
 
 	cases := []struct {
@@ -28,6 +32,8 @@ func TestBudgets(t *testing.T) {
 		{"redpipe flat: extra allocations per command", 0.99, true},
 		{"redpipe flat: extra bytes per command", 40, true},
 		{"redpipe nested: time against go-redis Pipeliner", 1.2, false},
+		{"redpipe blocks: time against go-redis Pipeliner", 1.09, true},
+		{"redpipe blocks: extra allocations per block", 2, false},
 	}
 	for i, c := range cases {
 		b := rep.budgets[i]
