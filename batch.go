@@ -213,7 +213,7 @@ func release(batches []*batch) {
 
 func (b *batch) release() {
 	s := b.store
-	b.store, b.next = nil, nil // a future keeps its batch, not the others
+	b.store, b.next, b.block = nil, nil, nil // a future keeps its batch, not the other batches or blocks
 	if s == nil || cap(s.Cmds()) > maxPooled {
 		return
 	}
