@@ -87,9 +87,10 @@ func (t *target) label() string {
 //
 // Commands are queued by the methods of Pipe, one per go-redis command (see
 // commands_gen.go), and by [Pipe.Do]. Each costs the allocations go-redis
-// makes for the command, and sends nothing; its Future, three words, is
-// allocated with the pipe for a pipe's first two commands and in blocks
-// of up to 21 after.
+// makes for the command, and sends nothing. Its Future, three words, is
+// allocated with its batch: a batch holds its first two futures, the
+// others come in blocks of up to 21, and a pipe's first batch is
+// allocated with the pipe.
 //
 // A Pipe may be used by several goroutines at once: they may queue
 // commands, make children and execute it concurrently; a root made with
