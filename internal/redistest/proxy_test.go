@@ -73,7 +73,7 @@ func TestProxyDelay(t *testing.T) {
 
 func TestProxyConcurrentConnections(t *testing.T) {
 	t.Parallel()
-	const delay, n = 50 * time.Millisecond, 4
+	const delay, n = 200 * time.Millisecond, 4 // long enough that a loaded machine's scheduling delays do not look sequential
 	s := StartServer(t)
 	addr := StartProxy(t, s.Addr, delay)
 	conns := make([]net.Conn, n)
