@@ -32,9 +32,37 @@ type batch struct {
 	// blocks. used counts those handed out.
 	used   int32
 	clean  bool // set by the root: sent, and no command failed
-	inline [2]future
+	inline [inlineFutures]future
 	block  *[futureBlock]future
 }
+
+// inlineFutures is how many futures a batch holds in itself: a building
+// block's commands, most of the time.
+const inlineFutures = 2
+
+// few holds the commands of a compacted batch while they are sent.
+type few [inlineFutures]redis.Cmder
+
+// compact gives the store of b, a batch handed to a parent, back to the
+// pool when b holds no more commands than inline futures, each the source
+// of its own future, and nothing else: the futures then give the commands
+// (see sendable), and a building block holds no store while it waits in
+// its root's queue (BenchmarkCurveChildren, BenchmarkBudget's blocks rows).
+func (b *batch) compact() {
+	if b.store == nil || b.n > inlineFutures || b.extra != nil {
+		return
+	}
+	for i, cmd := range b.store.Cmds() {
+		if src, _ := b.inline[i].src.(redis.Cmder); src != cmd { // read through an adapter
+			return
+		}
+	}
+	putStore(b.store)
+	b.store = nil
+}
+
+// len returns the number of commands of b, refused ones included.
+func (b *batch) len() int { return int(b.n) }
 
 // extra is what few batches hold: the commands refused while queueing
 // (they are in the store too), and the script calls.
@@ -129,9 +157,22 @@ func (b *batch) refuse(cmd redis.Cmder, name string) {
 	b.more().refusals = append(b.more().refusals, refusal{cmd, name})
 }
 
-// sendable returns the commands of b to send: all but the refused ones.
-func (b *batch) sendable() []redis.Cmder {
-	cmds := b.store.Cmds()
+// cmds returns the commands of b, refused ones included; those of a
+// compacted batch in buf.
+func (b *batch) cmds(buf *few) []redis.Cmder {
+	if b.store != nil {
+		return b.store.Cmds()
+	}
+	for i := range b.len() {
+		buf[i] = b.inline[i].src.(redis.Cmder)
+	}
+	return buf[:b.len()]
+}
+
+// sendable returns the commands of b to send: all but the refused ones;
+// those of a compacted batch in buf.
+func (b *batch) sendable(buf *few) []redis.Cmder {
+	cmds := b.cmds(buf)
 	if len(b.refusals()) == 0 {
 		return cmds
 	}
@@ -164,7 +205,8 @@ func (b *batch) name(cmd redis.Cmder) string {
 
 // failAll sets err on every command of b that is not refused.
 func (b *batch) failAll(err error) {
-	for _, cmd := range b.sendable() {
+	var buf few
+	for _, cmd := range b.sendable(&buf) {
 		cmd.SetErr(err)
 	}
 }
@@ -175,7 +217,8 @@ func (b *batch) failures(errs []*CommandError) []*CommandError {
 	if b.clean {
 		return errs
 	}
-	for _, cmd := range b.store.Cmds() {
+	var buf few
+	for _, cmd := range b.cmds(&buf) {
 		if err := cmd.Err(); err != nil && !errors.Is(err, redis.Nil) {
 			errs = append(errs, &CommandError{Conn: b.to.name, Label: b.to.label(), Cmd: cmd, Err: err, name: b.name(cmd)})
 		}
@@ -212,9 +255,16 @@ func release(batches []*batch) {
 }
 
 func (b *batch) release() {
-	s := b.store
+	if b.store != nil {
+		putStore(b.store)
+	}
 	b.store, b.next, b.block = nil, nil, nil // a future keeps its batch, not the other batches or blocks
-	if s == nil || cap(s.Cmds()) > maxPooled {
+}
+
+// putStore gives s back to the pool, emptied. The commands stay with their
+// futures.
+func putStore(s *redis.Pipeline) {
+	if cap(s.Cmds()) > maxPooled {
 		return
 	}
 	clear(s.Cmds())

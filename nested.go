@@ -56,6 +56,9 @@ func (p *Pipe) handUp() {
 	if q.empty() {
 		return
 	}
+	if q.last != nil {
+		q.last.compact() // p's own: those of p's children were compacted when they came
+	}
 	if p.tx && !p.parent.tx {
 		q.beginTx()
 	}

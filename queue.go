@@ -169,7 +169,7 @@ func (q *queue) empty() bool {
 func (q *queue) len() int {
 	n := 0
 	for b := q.batches.head; b != nil; b = b.next {
-		n += b.store.Len()
+		n += b.len()
 	}
 	return n
 }

@@ -134,11 +134,12 @@ func poolSize(c sender) int {
 func (r *route) sendPlain(ctx context.Context, batches []*batch) {
 	total := 0
 	for _, b := range batches {
-		total += b.store.Len() - len(b.refusals())
+		total += b.len() - len(b.refusals())
 	}
 	pl := r.client.Pipeline()
+	var buf few
 	for _, b := range batches {
-		cmds := b.sendable()
+		cmds := b.sendable(&buf)
 		for len(cmds) > 0 {
 			if size := chunkOf(total, r.chunk); pl.Len() == 0 && len(cmds) < size {
 				reserve(pl, size) // the chunk spans several batches
@@ -171,8 +172,9 @@ func (r *route) execPlain(ctx context.Context, pl redis.Pipeliner) {
 // failAfter sets err on the commands of batches to send but the first
 // answered, which have their replies.
 func failAfter(batches []*batch, answered int, err error) {
+	var buf few
 	for _, b := range batches {
-		cmds := b.sendable()
+		cmds := b.sendable(&buf)
 		skip := min(answered, len(cmds))
 		answered -= skip
 		for _, cmd := range cmds[skip:] {
@@ -217,9 +219,10 @@ func (r *route) sendTx(ctx context.Context, batches []*batch) {
 	}
 	pl := r.client.TxPipeline()
 	var loaded map[*Script]*redis.StringCmd
+	var buf few
 	for _, b := range batches {
 		loaded = loadScripts(ctx, pl, b.scripts(), loaded)
-		_ = pl.BatchProcess(ctx, b.store.Cmds()...)
+		_ = pl.BatchProcess(ctx, b.cmds(&buf)...)
 	}
 	r.exec(ctx, pl)
 	for _, b := range batches {

@@ -43,7 +43,7 @@ func routesOf(batches []*batch, chunk int) []*route {
 	var clients []sender
 	var errs []error
 	for _, b := range batches {
-		if b.store.Len() == 0 {
+		if b.len() == 0 {
 			continue
 		}
 		i := 0
