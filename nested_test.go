@@ -4,13 +4,16 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-redpipe/redpipe"
+	"github.com/go-redpipe/redpipe/internal/redistest"
 )
 
 func TestPipeUsedByManyGoroutines(t *testing.T) {
@@ -154,4 +157,60 @@ func TestOrderAcrossChildrenAndRoot(t *testing.T) {
 		assert.Equal(t, int64(1), other.Val())
 		assert.Equal(t, int64(1), trips.trips.Load(), "two names for one client share its round trip")
 	})
+}
+
+// TestBuildingBlocksWhenTheServerDies kills redis-server while a root sends
+// the commands of thousands of building blocks, in chunks: blocks of one,
+// two and three commands, and blocks holding a command refused while
+// queueing. Every future of every block settles with what happened to its
+// own command: the first chunk's replies, the refused command's own error,
+// and an error for every command after the server died.
+func TestBuildingBlocksWhenTheServerDies(t *testing.T) {
+	t.Parallel() // waits on a dead server more than it computes
+	ctx := context.Background()
+	server := redistest.StartServer(t)
+	c := redis.NewClient(&redis.Options{Addr: server.Addr, MaxRetries: -1})
+	t.Cleanup(func() { _ = c.Close() })
+	trips := new(tripCounter)
+	c.AddHook(trips)
+	var chunks atomic.Int64
+	trips.setBefore(func() {
+		if chunks.Add(1) == 2 {
+			server.Stop() // kill -9 before the second chunk is written
+		}
+	})
+
+	const blocks, chunk = 6000, 1000
+	root := redpipe.New(c, redpipe.ChunkSize(chunk))
+	type block struct {
+		incrs   []*redpipe.Future[int64]
+		refused *redpipe.Future[string]
+	}
+	all := make([]block, blocks)
+	for i := range all {
+		pipe := redpipe.Pipeline(root)
+		for range 1 + i%3 {
+			all[i].incrs = append(all[i].incrs, pipe.Incr("n"))
+		}
+		if i%100 == 99 {
+			all[i].refused = pipe.Set("k", struct{ A int }{i}, 0)
+		}
+		require.NoError(t, pipe.Execute(ctx))
+	}
+	require.Error(t, root.Execute(ctx))
+
+	sent := int64(0) // INCRs in queue order, refused commands left out
+	for i, b := range all {
+		for _, f := range b.incrs {
+			require.True(t, f.Ready(), "block %d", i)
+			if sent++; sent <= chunk {
+				require.Equal(t, sent, f.Val(), "block %d: the first chunk ran", i)
+			} else {
+				require.Error(t, f.Err(), "block %d: sent after the server died", i)
+			}
+		}
+		if b.refused != nil {
+			require.ErrorContains(t, b.refused.Err(), "can't marshal", "block %d: its own error", i)
+		}
+	}
 }
