@@ -39,33 +39,43 @@ func sendStage(ctx context.Context, batches []*batch, chunk int, c *catcher) []*
 // the batches of a name that is not registered fail at once.
 func routesOf(batches []*batch, chunk int) []*route {
 	var routes []*route
-	var resolved []*target // targets seen, each with its client or error
-	var clients []sender
-	var errs []error
-	for _, b := range batches {
+	var seen []resolved
+	for i, b := range batches {
 		if b.len() == 0 {
 			continue
 		}
-		i := 0
-		for i < len(resolved) && resolved[i] != b.to && *resolved[i] != *b.to {
-			i++
+		j := 0
+		for j < len(seen) && seen[j].to != b.to && *seen[j].to != *b.to {
+			j++
 		}
-		if i == len(resolved) {
+		if j == len(seen) {
 			c, err := b.to.resolve()
-			resolved, clients, errs = append(resolved, b.to), append(clients, c), append(errs, err)
+			seen = append(seen, resolved{b.to, c, err})
 		}
-		if errs[i] != nil {
-			b.failAll(errs[i])
+		if seen[j].err != nil {
+			b.failAll(seen[j].err)
 			continue
 		}
-		r := findRoute(&routes, clients[i], chunk)
-		if b.tx == 0 {
-			r.plain = append(r.plain, b)
-		} else {
+		r := findRoute(&routes, seen[j].client, chunk)
+		switch {
+		case b.tx != 0:
 			r.addTx(b)
+		case r.plain == nil && len(routes) == 1:
+			// Most roots send to one client: room for every batch left
+			// at once, not by doubling (BenchmarkBudget, the blocks rows).
+			r.plain = append(make([]*batch, 0, len(batches)-i), b)
+		default:
+			r.plain = append(r.plain, b)
 		}
 	}
 	return routes
+}
+
+// resolved is a target seen by routesOf, with its client or error.
+type resolved struct {
+	to     *target
+	client sender
+	err    error
 }
 
 // findRoute returns the route of client c, adding it if needed.
