@@ -125,8 +125,8 @@ func goTestBench(pattern, benchtime string, pinned bool) (string, error) {
 // canPin reports whether the budget and curve benchmarks can run pinned:
 // the benchmark on CPU 0 and its redis-servers on CPU 1, each on a core of
 // its own, so that the two do not take turns on the same cores. Pinned
-// runs of one version on a shared 2-core machine still spread by about
-// three percent in the flat ratio (1.058x to 1.091x); unpinned, by six.
+// runs of one version on a shared 2-core machine still spread by a few
+// percent (README, "Overhead budgets"); unpinned, by more.
 func canPin() bool {
 	_, err := exec.LookPath("taskset")
 	return err == nil && runtime.NumCPU() >= 2 && os.Getenv("REDIS_ADDR") == ""
