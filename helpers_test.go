@@ -106,6 +106,27 @@ func (h *tripCounter) setBefore(fn func()) {
 	h.mu.Unlock()
 }
 
+// killedBefore starts a redis-server and returns a client of it, made with
+// opts and the server's address, and the number of pipelines the client
+// began to send: just before it sends the n-th, the server is killed with
+// kill -9.
+func killedBefore(t *testing.T, opts redis.Options, n int64) (*redis.Client, *atomic.Int64) {
+	t.Helper()
+	server := redistest.StartServer(t)
+	opts.Addr = server.Addr
+	c := redis.NewClient(&opts)
+	t.Cleanup(func() { _ = c.Close() })
+	trips := new(tripCounter)
+	c.AddHook(trips)
+	pipelines := new(atomic.Int64)
+	trips.setBefore(func() {
+		if pipelines.Add(1) == n {
+			server.Stop()
+		}
+	})
+	return c, pipelines
+}
+
 // isHandshake reports whether cmd is one go-redis sends to set up a new
 // connection rather than one a test queued.
 func isHandshake(cmd redis.Cmder) bool {

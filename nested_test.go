@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,7 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-redpipe/redpipe"
-	"github.com/go-redpipe/redpipe/internal/redistest"
 )
 
 func TestPipeUsedByManyGoroutines(t *testing.T) {
@@ -168,17 +166,7 @@ func TestOrderAcrossChildrenAndRoot(t *testing.T) {
 func TestBuildingBlocksWhenTheServerDies(t *testing.T) {
 	t.Parallel() // waits on a dead server more than it computes
 	ctx := context.Background()
-	server := redistest.StartServer(t)
-	c := redis.NewClient(&redis.Options{Addr: server.Addr, MaxRetries: -1})
-	t.Cleanup(func() { _ = c.Close() })
-	trips := new(tripCounter)
-	c.AddHook(trips)
-	var chunks atomic.Int64
-	trips.setBefore(func() {
-		if chunks.Add(1) == 2 {
-			server.Stop() // kill -9 before the second chunk is written
-		}
-	})
+	c, _ := killedBefore(t, redis.Options{MaxRetries: -1}, 2) // before the second chunk
 
 	const blocks, chunk = 6000, 1000
 	root := redpipe.New(c, redpipe.ChunkSize(chunk))

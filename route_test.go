@@ -23,17 +23,7 @@ import (
 func TestDeadConnectionFailsFast(t *testing.T) {
 	t.Parallel() // waits on servers, dials and timeouts more than it computes
 	ctx := context.Background()
-	server := redistest.StartServer(t)
-	c := redis.NewClient(&redis.Options{Addr: server.Addr}) // go-redis's default retries
-	t.Cleanup(func() { _ = c.Close() })
-	trips := new(tripCounter)
-	c.AddHook(trips)
-	var chunks atomic.Int64
-	trips.setBefore(func() {
-		if chunks.Add(1) == 2 {
-			server.Stop() // kill -9 before the second chunk is written
-		}
-	})
+	c, chunks := killedBefore(t, redis.Options{}, 2) // go-redis's default retries; killed before the second chunk
 
 	const n, chunk = 50000, 1000
 	root := redpipe.New(c, redpipe.ChunkSize(chunk))
