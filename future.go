@@ -44,10 +44,10 @@ var (
 //
 // A Future is small (three words): it reads its value from the go-redis
 // command it was made for, and learns that the command has been answered
-// from a latch it shares with the other commands of its batch. Futures
-// are allocated with their batch, the first two in the same allocation as
-// the pipe and the others in blocks of up to 21, so a Future that is kept
-// alive keeps its neighbours' commands in memory too.
+// from a latch it shares with the other commands of its batch. A batch
+// holds its first two futures itself (a pipe's first batch is allocated
+// with the pipe), and the others come in blocks of up to 21, so a Future
+// that is kept alive keeps its neighbours' commands in memory too.
 type Future[T any] struct {
 	// src holds the reply, as a result[T]: the go-redis command, or, for
 	// a future made by Then, the outcome of its function. Read only once
