@@ -27,7 +27,6 @@ type list[N interface {
 	setNext(N)
 }] struct {
 	head, tail N
-	n          int // nodes
 }
 
 // push appends n to l.
@@ -39,7 +38,6 @@ func (l *list[N]) push(n N) {
 		l.tail.setNext(n)
 	}
 	l.tail = n
-	l.n++
 }
 
 // join appends the nodes of more to l.
@@ -52,7 +50,6 @@ func (l *list[N]) join(more list[N]) {
 	default:
 		l.tail.setNext(more.head)
 		l.tail = more.tail
-		l.n += more.n
 	}
 }
 
@@ -176,7 +173,11 @@ func (q *queue) len() int {
 
 // batchSlice returns the batches of q as a slice, in queue order.
 func (q *queue) batchSlice() []*batch {
-	bs := make([]*batch, 0, q.batches.n)
+	n := 0
+	for b := q.batches.head; b != nil; b = b.next {
+		n++
+	}
+	bs := make([]*batch, 0, n) // one allocation, where appends would double (BenchmarkBudget, the blocks rows)
 	for b := q.batches.head; b != nil; b = b.next {
 		bs = append(bs, b)
 	}
