@@ -45,7 +45,7 @@ func dial(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
 
 func TestProxyDelay(t *testing.T) {
 	t.Parallel()
-	const delay = 50 * time.Millisecond
+	const delay = 200 * time.Millisecond // long enough that a loaded machine's scheduling delays stay far below it
 	s := StartServer(t)
 	addr := StartProxy(t, s.Addr, delay)
 
