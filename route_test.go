@@ -35,7 +35,9 @@ func TestDeadConnectionFailsFast(t *testing.T) {
 	err := root.Execute(ctx)
 	elapsed := time.Since(start)
 	require.Error(t, err)
-	assert.Less(t, elapsed, 5*time.Second, "every future settles within a few seconds")
+	// The chunk that failed pays go-redis's retries, about four seconds
+	// under the race detector; 48 more chunks paying them would take minutes.
+	assert.Less(t, elapsed, 10*time.Second, "every future settles within a few seconds")
 	assert.LessOrEqual(t, chunks.Load(), int64(2+3), "the chunk that failed, its retries, and no other")
 
 	for i, f := range futures[:chunk] {
