@@ -230,8 +230,8 @@ func (b *batch) failures(errs []*CommandError) []*CommandError {
 // builds them, through the methods go-redis has for every command, and
 // holds them in queue order until the root sends them; it is never
 // executed. Stores are pooled: a root gives them back once it has sent
-// their commands, so that a batch does not grow a new one command by
-// command.
+// their commands, and a child's small batch once it is handed up (see
+// compact), so that a batch does not grow a new one command by command.
 
 // background is the context commands are built with. go-redis keeps it in
 // the command but uses the context given to Exec for I/O.
