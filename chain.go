@@ -82,7 +82,7 @@ func Chain[T, U any](p *Pipe, f *Future[T], fn func(next *Pipe, v T, err error) 
 		}
 	}
 	p.mu.Lock()
-	err := p.admitLocked(1)
+	err := p.admitLocked(0)
 	if err == nil {
 		p.q.addChain(ch)
 	}

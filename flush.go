@@ -4,21 +4,28 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 )
 
-// ErrClosed settles the futures of commands queued on a root made with
-// [AutoFlush] after its [Pipe.Close], and of the chains still waiting when
-// it closed.
-var ErrClosed = errors.New("redpipe: pipe closed")
+var (
+	// ErrClosed settles the futures of commands queued on a root made with
+	// [AutoFlush] after its [Pipe.Close], and of the chains still waiting
+	// when it closed.
+	ErrClosed = errors.New("redpipe: pipe closed")
+
+	// ErrFull settles the futures of commands that a root made with
+	// [AutoFlush] refused because it held as many commands as [MaxHeld]
+	// allows that no flush had taken yet.
+	ErrFull = errors.New("redpipe: pipe full")
+)
 
 // AutoFlush makes a root that executes on its own, for many goroutines to
 // share: it flushes (executes what it holds) once it holds n commands, or
 // once d has passed since the first command queued after the last flush,
 // whichever comes first, with at most k flushes in flight at once, each
 // on its own connection of the client's pool. While k flushes are in
-// flight, commands gather, and the next flush takes all of them.
+// flight, commands gather, and the next flush takes all of them, up to
+// [MaxHeld] ([DefaultMaxHeld] unless told otherwise).
 //
 // n <= 0 flushes on time only; d <= 0 flushes as soon as fewer than k
 // flushes are in flight, so that the commands queued during a round trip
@@ -28,17 +35,23 @@ var ErrClosed = errors.New("redpipe: pipe closed")
 // Any goroutine may queue on such a root, directly or through children
 // (building blocks take it as their parent unchanged), and wait for its
 // futures with [Future.Wait]. A child's Execute hands its commands to the
-// root at once, so a request's commands go out in the same flush. Stages
-// ([Chain]) and callbacks run in the flush that settles what they wait
-// on, as in any root's Execute. A flush runs with a context of its own,
-// which is never done: go-redis's timeouts bound it. The failures of a
-// flush are on their futures and in its [BatchReport] (see [OnReport]);
-// a panic in a Then or Chain function or a callback fails what that
-// function was to settle and is raised again by Close.
+// root at once, so a request's commands go out in the same flush; if the
+// context given to that Execute ends before a flush takes them, they are
+// not sent, and their futures fail with an error matching both
+// [ErrNotSent] and the context's error. One caller's context never
+// touches another's commands: a flush runs with a context of its own,
+// which is never done, and go-redis's timeouts bound it. Stages ([Chain])
+// and callbacks run in the flush that settles what they wait on, as in
+// any root's Execute; a Chain whose future another root settles runs in a
+// flush that starts when it settles. The failures of a flush are on their
+// futures and in its [BatchReport] (see [OnReport]); a panic in a Then or
+// Chain function or a callback fails what that function was to settle
+// and is raised again by Close.
 //
 // [Pipe.Execute] on the root flushes at once, in the caller's goroutine,
-// once fewer than k flushes are in flight. [Pipe.Close] flushes what is
-// left and waits for every flush; the root must be closed.
+// once fewer than k flushes are in flight; its context bounds only that
+// wait. [Pipe.Close] flushes what is left and waits for every flush; the
+// root must be closed.
 //
 // AutoFlush is for roots: given to a child, or together with
 // [Transaction], the function that makes the pipe panics.
@@ -46,11 +59,30 @@ func AutoFlush(n int, d time.Duration, k int) Option {
 	return func(o *options) { o.auto = &flushPolicy{n: n, d: d, k: max(k, 1)} }
 }
 
+// DefaultMaxHeld is how many commands a root made with [AutoFlush] holds at
+// most, unless told otherwise with [MaxHeld].
+const DefaultMaxHeld = 100_000
+
+// MaxHeld bounds a root made with [AutoFlush]: it holds at most n commands
+// that no flush has taken yet. A command queued on the root when it holds
+// n fails at once with an error matching [ErrFull] and is never sent; a
+// child whose commands do not all fit fails all of them so, and its
+// Execute returns that error. A full root starts a flush; as flushes take
+// commands there is room again. Chains and callbacks are not counted.
+// n <= 0 sets no bound. The default is [DefaultMaxHeld].
+//
+// MaxHeld is for roots made with AutoFlush: given to a child or to another
+// root, the function that makes the pipe panics.
+func MaxHeld(n int) Option {
+	return func(o *options) { o.maxHeld, o.bounded = max(n, 0), true }
+}
+
 // flushPolicy is when a root made with AutoFlush flushes.
 type flushPolicy struct {
-	n int           // commands that start a flush; <= 0: none
-	d time.Duration // the most a command waits for a flush to start
-	k int           // the most flushes in flight
+	n   int           // commands that start a flush; <= 0: none
+	d   time.Duration // the most a command waits for a flush to start
+	k   int           // the most flushes in flight
+	max int           // the most commands held; 0: no bound
 }
 
 // flusher is what a root made with AutoFlush keeps to flush itself. Its
@@ -61,15 +93,18 @@ type flushPolicy struct {
 type flusher struct {
 	flushPolicy               // immutable
 	slots       chan struct{} // one token per flush in flight
-	flushers    sync.WaitGroup
 
 	// Guarded by the root's mu.
-	due      bool        // a flush is due and has not taken the queue yet
-	running  int         // flushing goroutines
-	timer    *time.Timer // the flush d after the first held command; nil: none armed
-	armed    uint64      // how many times a timer was armed
-	closed   bool        // Close has begun: nothing more is queued
-	finished bool        // Close has waited for the flushes: chains left waiting fail
+	due       bool          // a flush is due and has not taken the queue yet
+	running   int           // flushing goroutines
+	executing int           // Executes under way, Close's own included
+	landed    chan struct{} // made by a Close that waits; closed once nothing runs or executes
+	timer     *time.Timer   // the flush d after the first held command; nil: none armed
+	armed     uint64        // how many times a timer was armed
+	callers   []*caller     // the hand-offs held whose callers' contexts may end (caller.go)
+	closed    bool          // Close has begun: nothing more is queued
+	ended     chan struct{} // made by the first Close, closed when it returns
+	finished  bool          // Close has waited for the flushes: chains left waiting fail
 
 	c catcher // the panics of flushes in their own goroutines, for Close
 }
@@ -79,10 +114,12 @@ func newFlusher(pol flushPolicy) *flusher {
 }
 
 // admitLocked is the seam through which AutoFlush sees the queueing path:
-// every command, chain, callback and child's queue enters a pipe p through
-// it, n at a time, with p.mu held. It returns the error to refuse them
-// with: on a root made with AutoFlush, ErrClosed once Close has begun.
-// There it also starts a flush when one is due.
+// every command, chain and callback enters a pipe p through it, n
+// commands at a time, with p.mu held; a child's queue enters through
+// joinLocked, which calls it. It returns the error to refuse them with:
+// on a root made with AutoFlush, ErrClosed once Close has begun, and
+// ErrFull when they do not fit. There it also starts a flush when one is
+// due.
 func (p *Pipe) admitLocked(n int) error {
 	f := p.auto
 	switch {
@@ -90,8 +127,36 @@ func (p *Pipe) admitLocked(n int) error {
 		return nil
 	case f.closed:
 		return ErrClosed
+	case f.max > 0 && p.q.held+n > f.max:
+		if p.q.held > 0 && !f.due {
+			f.flushDue(p) // make room
+		}
+		return fmt.Errorf("%w: it holds %d commands that no flush has taken, and %d more would pass MaxHeld (%d)", ErrFull, p.q.held, n, f.max)
 	}
 	f.queuedLocked(p, p.q.held+n)
+	return nil
+}
+
+// joinLocked appends child, the queue a child of p hands up with its
+// Execute's ctx, to p's queue, after what p holds, or returns the error to
+// refuse it whole with: that of admitLocked, or on a root made with
+// AutoFlush, ErrNotSent with ctx's error if ctx is done. There the
+// commands of a ctx that may end are watched, and leave the queue unsent
+// if it ends before a flush takes them (caller.go). p.mu is held.
+func (p *Pipe) joinLocked(ctx context.Context, child *queue) error {
+	f := p.auto
+	if f != nil && ctx != nil {
+		if err := ctx.Err(); err != nil {
+			return callerErr(err)
+		}
+	}
+	if err := p.admitLocked(child.held); err != nil {
+		return err
+	}
+	if f != nil && ctx != nil && ctx.Done() != nil {
+		f.watchLocked(p, ctx, child)
+	}
+	p.q.join(child)
 	return nil
 }
 
@@ -104,15 +169,52 @@ func (p *Pipe) executeRoot(ctx context.Context) error {
 	return p.run(ctx)
 }
 
-// keepsChainsLocked reports whether p keeps the chains still waiting at the
-// end of an Execute for the next one: every root does, but one made with
-// AutoFlush whose Close has waited for its flushes. p.mu is held.
-func (p *Pipe) keepsChainsLocked() bool {
-	return p.auto == nil || !p.auto.finished
+// requeueLocked puts chains, still waiting at the end of an Execute of p,
+// back on p's queue for its next Execute, and reports whether it did: a
+// root made with AutoFlush does not once its Close has waited for its
+// flushes. Such a root flushes again when the source of one of them
+// settles: nothing else may. p.mu is held.
+func (p *Pipe) requeueLocked(chains []*chain) bool {
+	f := p.auto
+	if f != nil && f.finished {
+		return false
+	}
+	p.q.requeue(chains)
+	if f != nil {
+		for _, ch := range chains {
+			f.watchSourceLocked(p, ch)
+		}
+	}
+	return true
+}
+
+// watchSourceLocked makes a flush of p due when the source of ch, a chain
+// p holds, settles. p.mu is held.
+func (f *flusher) watchSourceLocked(p *Pipe, ch *chain) {
+	if ch.src == nil || ch.watched {
+		return
+	}
+	ch.watched = true // once: a chain is requeued by every flush it waits through
+	wake := step{seq: stepSeq.Add(1), run: func(*stage) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		f.wakeLocked(p)
+	}}
+	if !ch.src.then(wake) {
+		f.wakeLocked(p) // settled meanwhile
+	}
+}
+
+// wakeLocked makes a flush of p due, unless one is or p is closing: Close
+// flushes once more after the flushes in flight. p.mu is held.
+func (f *flusher) wakeLocked(p *Pipe) {
+	if !f.due && !f.closed {
+		f.flushDue(p)
+	}
 }
 
 // queuedLocked starts a flush of p if one is due now that p holds held
-// commands, chains and callbacks, or arms the timer. p.mu is held.
+// commands, or arms the timer. p.mu is held.
 func (f *flusher) queuedLocked(p *Pipe, held int) {
 	switch {
 	case f.due:
@@ -142,139 +244,96 @@ func (f *flusher) flushDue(p *Pipe) {
 	f.due = true
 	if f.running < f.k {
 		f.running++
-		f.flushers.Add(1)
 		go f.flush(p)
 	}
 }
 
 // flush is a flushing goroutine: it flushes as long as a flush is due.
 func (f *flusher) flush(p *Pipe) {
-	defer f.flushers.Done()
 	for {
 		f.slots <- struct{}{}
-		q, ok := f.takeDue(p)
+		q, callers, ok := f.takeDue(p)
 		if !ok {
 			<-f.slots
 			return
 		}
+		unwatch(callers)
 		if !q.empty() {
 			f.c.try("a flush", func() { _ = p.runQueue(context.Background(), q) })
 		}
 		<-f.slots
-		f.again(p)
 	}
 }
 
 // takeDue takes p's queue if a flush is due; otherwise the calling
 // flushing goroutine ends.
-func (f *flusher) takeDue(p *Pipe) (queue, bool) {
+func (f *flusher) takeDue(p *Pipe) (queue, []*caller, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !f.due {
 		f.running--
-		return queue{}, false
+		f.landLocked()
+		return queue{}, nil, false
 	}
-	return f.takeLocked(p), true
+	q, callers := f.takeLocked(p)
+	return q, callers, true
 }
 
-// take empties p's queue for a flush and disarms the timer.
-func (f *flusher) take(p *Pipe) queue {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return f.takeLocked(p)
-}
-
-func (f *flusher) takeLocked(p *Pipe) queue {
-	q := p.takeLocked()
+// takeLocked empties p's queue for a flush and disarms the timer. It also
+// returns the callers whose hand-offs the queue holds, for unwatch.
+func (f *flusher) takeLocked(p *Pipe) (queue, []*caller) {
 	f.due = false
 	if f.timer != nil {
 		f.timer.Stop()
 		f.timer = nil
 	}
-	return q
-}
-
-// again makes a flush due after one has finished if p holds a chain
-// whose future that flush, or another, has settled meanwhile: nothing
-// else would run it.
-func (f *flusher) again(p *Pipe) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if f.due || f.closed {
-		return
-	}
-	for ch := p.q.chains.head; ch != nil; ch = ch.next {
-		if ch.src != nil && ch.src.isOpen() {
-			f.flushDue(p)
-			return
-		}
-	}
+	return p.takeLocked(), f.takeCallersLocked()
 }
 
 // execute is Execute on a root made with AutoFlush: a flush in the
-// caller's goroutine, once a slot is free.
+// caller's goroutine, once a slot is free. A ctx that is done, or ends
+// before a slot is free, takes nothing: what p holds stays for the next
+// flush. The flush runs with a context that is never done, since it
+// sends what other goroutines queued too.
 func (f *flusher) execute(ctx context.Context, p *Pipe) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	f.executing++
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		f.executing--
+		f.landLocked()
+		p.mu.Unlock()
+	}()
 	select {
 	case f.slots <- struct{}{}:
 	case <-ctx.Done():
-		return ctx.Err() // what p holds goes out with the next flush
+		return ctx.Err()
 	}
-	defer f.again(p)
 	defer func() { <-f.slots }()
-	return p.runQueue(ctx, f.take(p))
+	if err := ctx.Err(); err != nil { // a free slot and a done ctx at once: the ctx, every time
+		return err
+	}
+	p.mu.Lock()
+	q, callers := f.takeLocked(p)
+	p.mu.Unlock()
+	unwatch(callers)
+	return p.runQueue(context.WithoutCancel(ctx), q)
 }
 
-// Close flushes what p holds with ctx, waits for every flush in flight to
-// finish, runs the chains whose futures those flushes settled, and
-// settles with [ErrClosed] the chains still waiting. From the start of
-// Close, commands queued on p fail at once with ErrClosed, and callbacks
-// registered on p, or handed to it by a child, are dropped, as Reset
-// drops them.
-//
-// Close returns the error of its flushes (see [Pipe.Execute]), or ctx's
-// error if ctx is done first: what p still held then fails with an error
-// matching both ErrClosed and ctx's error, and the flushes in flight
-// settle their own futures, bounded by go-redis's timeouts. If a
-// function that a flush ran panicked, Close panics with the first such
-// [*PanicError] once everything has settled. A second Close waits for
-// the flushes in flight and returns nil. Close panics if p was not made
-// with AutoFlush.
-func (p *Pipe) Close(ctx context.Context) error {
-	f := p.auto
-	if f == nil {
-		panic("redpipe: Close on a pipe not made with AutoFlush")
-	}
+// takeAll empties p's queue for Reset or Close: on a root made with
+// AutoFlush, the hand-offs of its callers go with it.
+func (p *Pipe) takeAll() queue {
 	p.mu.Lock()
-	first := !f.closed
-	f.closed = true
+	q := p.takeLocked()
+	var callers []*caller
+	if p.auto != nil {
+		callers = p.auto.takeCallersLocked()
+	}
 	p.mu.Unlock()
-	var errs []error
-	flush := func() {
-		f.c.try("a flush", func() { errs = append(errs, f.execute(ctx, p)) })
-	}
-	if first {
-		flush()
-	}
-	done := make(chan struct{})
-	go func() {
-		f.flushers.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		if first {
-			flush() // the chains that the flushes in flight settled the futures of
-		}
-	case <-ctx.Done():
-	}
-	p.mu.Lock()
-	f.finished = true
-	p.mu.Unlock()
-	if err := ctx.Err(); err != nil {
-		p.discard(fmt.Errorf("%w: %w", ErrClosed, err))
-	} else {
-		p.discard(ErrClosed)
-	}
-	f.c.repanic()
-	return errors.Join(errs...)
+	unwatch(callers)
+	return q
 }

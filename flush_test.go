@@ -189,103 +189,6 @@ func (h inFlightHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.
 	}
 }
 
-// TestAutoFlushClose closes a shared root while flushes are in flight and
-// commands wait for a slot: when Close returns every future has settled,
-// with its reply; what is queued afterwards fails at once.
-func TestAutoFlushClose(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		ctx := waitCtx(t)
-		client, _ := newClient(t, b.start(t))
-		var inFlight, most atomic.Int64
-		client.AddHook(inFlightHook{&inFlight, &most, 50 * time.Millisecond})
-		shared := redpipe.New(client, redpipe.AutoFlush(0, 0, 1))
-		var mu sync.Mutex
-		var fs []*redpipe.Future[int64]
-		var wg sync.WaitGroup
-		for range 20 {
-			wg.Go(func() {
-				for range 5 {
-					f := shared.Incr("counter")
-					mu.Lock()
-					fs = append(fs, f)
-					mu.Unlock()
-				}
-			})
-		}
-		wg.Wait()
-		for inFlight.Load() == 0 { // a flush is in flight, the rest waits for its slot
-			time.Sleep(time.Millisecond)
-		}
-		require.NoError(t, shared.Close(ctx))
-		var got []int64
-		for _, f := range fs {
-			require.True(t, f.Ready(), "settled when Close returned")
-			n, err := f.Result()
-			require.NoError(t, err)
-			got = append(got, n)
-		}
-		slices.Sort(got)
-		for i, n := range got {
-			require.EqualValues(t, i+1, n)
-		}
-
-		late := shared.Incr("counter")
-		require.True(t, late.Ready())
-		assert.ErrorIs(t, late.Err(), redpipe.ErrClosed)
-		assert.ErrorContains(t, late.Err(), "INCR")
-
-		child := redpipe.Pipeline(shared)
-		viaChild := child.Get("counter")
-		ran := false
-		child.OnExecute(func() { ran = true })
-		require.NoError(t, child.Execute(ctx))
-		require.True(t, viaChild.Ready())
-		assert.ErrorIs(t, viaChild.Err(), redpipe.ErrClosed)
-		assert.False(t, ran, "a closed root drops callbacks")
-
-		chained := redpipe.Chain(shared, redpipe.Settled(1, nil), func(next *redpipe.Pipe, v int, err error) *redpipe.Future[string] {
-			return next.Get("counter")
-		})
-		require.True(t, chained.Ready())
-		assert.ErrorIs(t, chained.Err(), redpipe.ErrClosed)
-
-		assert.NoError(t, shared.Close(ctx), "a second Close")
-		n, err := client.Get(ctx, "counter").Int64()
-		require.NoError(t, err)
-		assert.EqualValues(t, 100, n, "nothing queued after Close was sent")
-	})
-}
-
-// TestAutoFlushCloseContextDone closes a shared root whose only slot stays
-// taken past Close's deadline: Close returns the context's error, and
-// what it could not flush fails with an error matching ErrClosed and the
-// context's error; the flush in flight still settles its own futures.
-func TestAutoFlushCloseContextDone(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		client, _ := newClient(t, b.start(t))
-		var inFlight, most atomic.Int64
-		client.AddHook(inFlightHook{&inFlight, &most, 300 * time.Millisecond})
-		shared := redpipe.New(client, redpipe.AutoFlush(0, 0, 1))
-		first := shared.Incr("counter")
-		for inFlight.Load() == 0 {
-			time.Sleep(time.Millisecond)
-		}
-		second := shared.Incr("counter") // waits for the slot
-		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-		defer cancel()
-		err := shared.Close(ctx)
-		assert.ErrorIs(t, err, context.DeadlineExceeded)
-		n, err := first.Wait(waitCtx(t))
-		require.NoError(t, err)
-		assert.EqualValues(t, 1, n)
-		_, err = second.Wait(waitCtx(t))
-		if err != nil { // unless the flush waiting for the slot took it first
-			assert.ErrorIs(t, err, redpipe.ErrClosed)
-			assert.ErrorIs(t, err, context.DeadlineExceeded)
-		}
-	})
-}
-
 // TestAutoFlushFailedFlush kills the server between two flushes: the
 // flush that fails fails only the futures it carried.
 func TestAutoFlushFailedFlush(t *testing.T) {
@@ -437,4 +340,108 @@ func TestAutoFlushMisuse(t *testing.T) {
 		_ = root.Close(context.Background())
 	})
 	require.False(t, errors.Is(redpipe.ErrClosed, redpipe.ErrNotReady))
+}
+
+// TestMaxHeld bounds a shared root whose flush the server stalls: with
+// MaxHeld(100) and 100 commands held, the 101st fails at once with
+// ErrFull, and so does each command of a child that does not fit whole,
+// whose Execute says so; none of them runs. Once the flush is done there
+// is room again.
+func TestMaxHeld(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := waitCtx(t)
+		client, _ := newClient(t, b.start(t))
+		stall := newStall(t, client)
+		shared := redpipe.New(client, redpipe.AutoFlush(0, 0, 1), redpipe.MaxHeld(100))
+		warm := shared.Incr("warm")
+		stall.waitHeld(t)
+
+		var held []*redpipe.Future[int64]
+		for range 99 {
+			held = append(held, shared.Incr("counter"))
+		}
+		child := redpipe.Pipeline(shared)
+		refused := []*redpipe.Future[int64]{child.Incr("refused"), child.Incr("refused"), child.Incr("refused")}
+		err := child.Execute(ctx)
+		require.ErrorIs(t, err, redpipe.ErrFull)
+		assert.ErrorContains(t, err, "MaxHeld (100)")
+		for _, f := range refused {
+			require.True(t, f.Ready())
+			require.ErrorIs(t, f.Err(), redpipe.ErrFull)
+		}
+
+		held = append(held, shared.Incr("counter")) // the 100th fits
+		over := shared.Incr("counter")
+		require.True(t, over.Ready())
+		require.ErrorIs(t, over.Err(), redpipe.ErrFull)
+		assert.ErrorContains(t, over.Err(), "INCR was not queued")
+
+		stall.release()
+		for _, f := range append(held, warm) {
+			_, err := f.Wait(ctx)
+			require.NoError(t, err)
+		}
+		again := redpipe.Pipeline(shared)
+		more := again.Incr("counter")
+		require.NoError(t, again.Execute(ctx), "room again once a flush took the commands")
+		n, err := more.Wait(ctx)
+		require.NoError(t, err)
+		assert.EqualValues(t, 101, n, "the refused INCR did not run")
+		require.NoError(t, shared.Close(ctx))
+		exists, err := client.Exists(ctx, "refused").Result()
+		require.NoError(t, err)
+		assert.Zero(t, exists, "the refused child's commands did not run")
+	})
+}
+
+// TestMaxHeldOptions checks where MaxHeld applies, and the default.
+func TestMaxHeldOptions(t *testing.T) {
+	ctx := waitCtx(t)
+	client, _ := newClient(t, miniredis.RunT(t).Addr())
+	assert.Panics(t, func() { redpipe.New(client, redpipe.MaxHeld(10)) })
+	shared := redpipe.New(client, redpipe.AutoFlush(0, time.Hour, 1))
+	assert.PanicsWithValue(t, "redpipe: MaxHeld given to a child: only a root made with AutoFlush holds commands for others", func() {
+		redpipe.Pipeline(shared, redpipe.MaxHeld(10))
+	})
+	child := redpipe.Pipeline(shared)
+	for range redpipe.DefaultMaxHeld {
+		child.Ping()
+	}
+	require.NoError(t, child.Execute(ctx), "DefaultMaxHeld commands fit")
+	assert.ErrorIs(t, shared.Ping().Err(), redpipe.ErrFull, "one more does not")
+	require.NoError(t, shared.Close(ctx))
+
+	unbounded := redpipe.New(client, redpipe.AutoFlush(0, time.Hour, 1), redpipe.MaxHeld(0))
+	child = redpipe.Pipeline(unbounded)
+	for range redpipe.DefaultMaxHeld + 1 {
+		child.Ping()
+	}
+	require.NoError(t, child.Execute(ctx), "MaxHeld(0) sets no bound")
+	require.NoError(t, unbounded.Close(ctx))
+}
+
+// TestAutoFlushChainSettledElsewhere chains on a shared root from a
+// future that another root settles: once it settles, the chain runs and
+// its command goes out, though nothing else is queued on the shared root.
+func TestAutoFlushChainSettledElsewhere(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := waitCtx(t)
+		client, _ := newClient(t, b.start(t))
+		require.NoError(t, client.Set(ctx, "src", "7", 0).Err())
+		shared := redpipe.New(client, redpipe.AutoFlush(0, time.Hour, 1))
+		other := redpipe.New(client)
+		src := other.Get("src")
+		chained := redpipe.Chain(shared, src, func(next *redpipe.Pipe, v string, err error) *redpipe.Future[int64] {
+			return next.IncrBy("counter", int64(len(v)))
+		})
+		require.NoError(t, shared.Execute(ctx)) // the chain waits: src has not settled
+		require.ErrorIs(t, chained.Err(), redpipe.ErrNotReady)
+		require.NoError(t, other.Execute(ctx))
+		waitFor, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		n, err := chained.Wait(waitFor)
+		require.NoError(t, err, "the chain ran once its source settled")
+		assert.EqualValues(t, 1, n)
+		require.NoError(t, shared.Close(ctx))
+	})
 }

@@ -1,6 +1,9 @@
 package redpipe
 
-import "sync/atomic"
+import (
+	"context"
+	"sync/atomic"
+)
 
 // Nesting. A child pipe holds its own queue (queue.go) until it executes;
 // its Execute then hands the whole queue, batches, chains and callbacks,
@@ -37,8 +40,11 @@ func Pipeline(parent *Pipe, opts ...Option) *Pipe {
 	p := &Pipe{parent: parent, to: parent.to, tx: parent.tx}
 	if len(opts) > 0 {
 		o := collect(opts)
-		if o.auto != nil {
+		switch {
+		case o.auto != nil:
 			panic("redpipe: AutoFlush given to a child: only a root executes")
+		case o.bounded:
+			panic("redpipe: MaxHeld given to a child: only a root made with AutoFlush holds commands for others")
 		}
 		if o.named {
 			p.to = &target{name: o.name, named: true, reg: parent.target().reg}
@@ -48,13 +54,14 @@ func Pipeline(parent *Pipe, opts ...Option) *Pipe {
 	return p
 }
 
-// handUp is the Execute of a child: it hands what p holds to its parent.
+// handUp is the Execute of a child, with ctx: it hands what p holds to its
+// parent, and returns the error its parent refused it with.
 // A transactional child of a parent outside a transaction begins one:
 // what it holds becomes one transaction per connection.
-func (p *Pipe) handUp() {
+func (p *Pipe) handUp(ctx context.Context) error {
 	q := p.take()
 	if q.empty() {
-		return
+		return nil
 	}
 	if q.last != nil {
 		q.last.compact() // p's own: those of p's children were compacted when they came
@@ -62,29 +69,27 @@ func (p *Pipe) handUp() {
 	if p.tx && !p.parent.tx {
 		q.beginTx()
 	}
-	p.parent.absorb(&q)
+	return p.parent.absorb(ctx, &q)
 }
 
-// absorb appends child, the queue of a child of p, to p's queue, after what
-// p holds. If p does not admit it (see admitLocked), child is discarded
-// whole.
-func (p *Pipe) absorb(child *queue) {
+// absorb appends child, the queue a child of p hands up with its Execute's
+// ctx, to p's queue, after what p holds. If p refuses it (see joinLocked),
+// child is discarded whole, and absorb returns the error.
+func (p *Pipe) absorb(ctx context.Context, child *queue) error {
 	if p.parent == nil {
 		for b := child.batches.head; b != nil; b = b.next {
 			b.reachRoot()
 		}
 	}
 	p.mu.Lock()
-	err := p.admitLocked(child.held)
-	if err == nil {
-		p.q.join(child)
-	}
+	err := p.joinLocked(ctx, child)
 	p.mu.Unlock()
 	if err != nil {
 		s := new(stage)
 		child.discard(err, s)
 		s.c.repanic()
 	}
+	return err
 }
 
 // txs numbers transactions: those of transactional roots, and those that

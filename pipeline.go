@@ -21,6 +21,8 @@ type options struct {
 	chunked bool // ChunkSize was given
 	report  func(BatchReport)
 	auto    *flushPolicy // nil: no AutoFlush
+	maxHeld int          // with bounded: see MaxHeld
+	bounded bool         // MaxHeld was given
 }
 
 // DefaultChunkSize is how many commands a root sends per round trip unless
@@ -133,11 +135,19 @@ func newRoot(to *target, o options) *Pipe {
 	if o.chunked {
 		p.chunk = o.chunk
 	}
-	if o.auto != nil {
-		if o.tx {
-			panic("redpipe: AutoFlush with Transaction: a flush would make other callers' commands one transaction")
+	switch {
+	case o.auto == nil && o.bounded:
+		panic("redpipe: MaxHeld without AutoFlush: only a root that flushes itself holds commands for others")
+	case o.auto == nil:
+	case o.tx:
+		panic("redpipe: AutoFlush with Transaction: a flush would make other callers' commands one transaction")
+	default:
+		pol := *o.auto
+		pol.max = DefaultMaxHeld
+		if o.bounded {
+			pol.max = o.maxHeld
 		}
-		p.auto = newFlusher(*o.auto)
+		p.auto = newFlusher(pol)
 	}
 	return p
 }
@@ -180,8 +190,7 @@ func (p *Pipe) target() *target {
 // first settles everything else and then panics with a [*PanicError].
 func (p *Pipe) Execute(ctx context.Context) error {
 	if p.parent != nil {
-		p.handUp()
-		return nil
+		return p.handUp(ctx)
 	}
 	return p.executeRoot(ctx)
 }
@@ -193,7 +202,7 @@ func (p *Pipe) Execute(ctx context.Context) error {
 func (p *Pipe) OnExecute(fn func()) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.admitLocked(1) == nil {
+	if p.admitLocked(0) == nil {
 		p.q.addCallback(fn)
 	}
 }

@@ -18,12 +18,13 @@ type queue struct {
 	chains    list[*chain]    // in the order they were queued
 	callbacks list[*callback] // in registration order
 
-	held int // commands, chains and callbacks queued: what an AutoFlush root counts
+	held int // commands queued: what an AutoFlush root counts
 }
 
 // list is a singly linked list: each node holds the next.
 type list[N interface {
 	comparable
+	following() N
 	setNext(N)
 }] struct {
 	head, tail N
@@ -53,6 +54,27 @@ func (l *list[N]) join(more list[N]) {
 	}
 }
 
+// cut takes run, nodes that follow one another in l, off l.
+func (l *list[N]) cut(run list[N]) {
+	var none N
+	if run.head == none {
+		return
+	}
+	var prev N
+	for n := l.head; n != run.head; n = n.following() {
+		prev = n
+	}
+	if prev == none {
+		l.head = run.tail.following()
+	} else {
+		prev.setNext(run.tail.following())
+	}
+	if l.tail == run.tail {
+		l.tail = prev
+	}
+	run.tail.setNext(none)
+}
+
 // callback is a function registered with OnExecute.
 type callback struct {
 	fn   func()
@@ -70,6 +92,15 @@ func (ch *chain) setNext(next *chain) { ch.next = next }
 
 //lint:ignore U1000 called by list, through its type constraint
 func (cb *callback) setNext(next *callback) { cb.next = next }
+
+//lint:ignore U1000 called by list, through its type constraint
+func (b *batch) following() *batch { return b.next }
+
+//lint:ignore U1000 called by list, through its type constraint
+func (ch *chain) following() *chain { return ch.next }
+
+//lint:ignore U1000 called by list, through its type constraint
+func (cb *callback) following() *callback { return cb.next }
 
 // command is a go-redis command whose reply is a T.
 type command[T any] interface {
@@ -121,16 +152,10 @@ func (p *Pipe) openLocked() *batch {
 }
 
 // addChain appends ch to q.
-func (q *queue) addChain(ch *chain) {
-	q.chains.push(ch)
-	q.held++
-}
+func (q *queue) addChain(ch *chain) { q.chains.push(ch) }
 
 // addCallback appends fn to q.
-func (q *queue) addCallback(fn func()) {
-	q.callbacks.push(&callback{fn: fn})
-	q.held++
-}
+func (q *queue) addCallback(fn func()) { q.callbacks.push(&callback{fn: fn}) }
 
 // join appends what more holds to q, after what q holds: q's next command
 // opens a new batch after more's.
@@ -142,6 +167,16 @@ func (q *queue) join(more *queue) {
 	q.chains.join(more.chains)
 	q.callbacks.join(more.callbacks)
 	q.held += more.held
+}
+
+// cut takes the batches, chains and callbacks of run, a queue joined to q,
+// off q, and returns them.
+func (q *queue) cut(run *queue) queue {
+	q.batches.cut(run.batches)
+	q.chains.cut(run.chains)
+	q.callbacks.cut(run.callbacks)
+	q.held -= run.held
+	return queue{batches: run.batches, chains: run.chains, callbacks: run.callbacks, held: run.held}
 }
 
 // take empties p's queue and returns what it held.
@@ -202,7 +237,7 @@ func (q *queue) discard(err error, s *stage) {
 
 // discard drops what p holds, settling its futures with err.
 func (p *Pipe) discard(err error) {
-	q := p.take()
+	q := p.takeAll()
 	s := new(stage)
 	q.discard(err, s)
 	s.c.repanic()

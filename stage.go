@@ -67,6 +67,7 @@ type chain struct {
 	src     *latch             // the source's latch; nil: it never settles
 	discard func(error) []step // settles the chain's future with an error
 	next    *chain             // the next chain of the queue it is in
+	watched bool               // see watchSourceLocked; guarded by the mu of the root that holds it
 }
 
 // takeReady returns the steps of the chains whose source has settled, and
@@ -147,10 +148,7 @@ func (p *Pipe) runQueue(ctx context.Context, q queue) error {
 	}
 	if len(waiting) > 0 {
 		p.mu.Lock()
-		kept := p.keepsChainsLocked()
-		if kept {
-			p.q.requeue(waiting)
-		}
+		kept := p.requeueLocked(waiting)
 		p.mu.Unlock()
 		if !kept {
 			for _, ch := range waiting {
@@ -170,8 +168,7 @@ func (p *Pipe) runQueue(ctx context.Context, q queue) error {
 	return err
 }
 
-// requeue puts chains back at the head of q, in their order. They are not
-// counted in q.held again: they were when first queued.
+// requeue puts chains back at the head of q, in their order.
 func (q *queue) requeue(chains []*chain) {
 	var back list[*chain]
 	for _, ch := range chains {
