@@ -98,7 +98,7 @@ var peerRows = []peerRow{
 		pipe := redpipe.Pipeline(c.shared)
 		get := pipe.Get(k.key)
 		incr := pipe.Incr(k.counter)
-		_ = pipe.Execute(ctx) // a child's Execute hands its commands to the root and returns nil
+		_ = pipe.Execute(ctx) // hands both to the root; a refusal is on the futures too
 		v, err := get.Wait(ctx)
 		if err != nil {
 			return "", 0, err
