@@ -59,7 +59,10 @@
 // A root made with [AutoFlush] executes on its own, for many goroutines to
 // share: each queues its commands on it, directly or through a child, and
 // waits for its own futures with [Future.Wait]; the root flushes what the
-// goroutines queued together, and [Pipe.Close] flushes what is left.
+// goroutines queued together, and [Pipe.Close] flushes what is left and
+// waits for every flush. It holds at most [MaxHeld] commands, refusing
+// more with [ErrFull], and a child's commands whose Execute's context ends
+// before a flush takes them are not sent.
 //
 // [Transaction] makes a pipe's commands one MULTI ... EXEC, also inside a
 // larger batch; [Watch] retries a read-modify-write transaction on watched

@@ -18,9 +18,11 @@ var (
 	ErrDiscarded = errors.New("redpipe: command discarded")
 
 	// ErrNotSent settles the futures of commands that a root did not send
-	// because of another command or an earlier failure: a transaction
-	// holding a command refused while queueing, or a connection that failed
-	// earlier in the same Execute. The error says which.
+	// because of another command, an earlier failure or their caller: a
+	// transaction holding a command refused while queueing, a connection
+	// that failed earlier in the same Execute, or, on a root made with
+	// [AutoFlush], a child whose Execute's context ended before a flush
+	// took its commands. The error says which.
 	ErrNotSent = errors.New("redpipe: command not sent")
 
 	// ErrNoConnection settles the futures of commands queued for a connection

@@ -172,7 +172,12 @@ func (p *Pipe) target() *target {
 }
 
 // Execute sends the pipe's commands, or, for a child, hands them and its
-// callbacks to its parent without any I/O and returns nil.
+// callbacks to its parent without any I/O. A child's Execute returns nil,
+// or the error its parent refused them with: a root made with [AutoFlush]
+// refuses a child's commands, whole, once it is closed ([ErrClosed]),
+// when they do not fit ([ErrFull]), or when ctx is done ([ErrNotSent]
+// with ctx's error); their futures then fail with that error. Only such a
+// root looks at a child's ctx: see AutoFlush.
 //
 // For a root, Execute sends everything queued in one round trip per
 // connection (one go-redis [redis.Pipeliner] each, in chunks of
