@@ -3,7 +3,9 @@ package redistest
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -53,4 +55,40 @@ func ping(addr string, timeout time.Duration) error {
 		return fmt.Errorf("PING %s: got %q", addr, line)
 	}
 	return nil
+}
+
+// pidAt asks the server at addr for its process id (INFO server), over a
+// fresh connection, so that a starting server can tell itself from
+// another process that took its port in between.
+func pidAt(addr string, timeout time.Duration) (int, error) {
+	conn, err := net.DialTimeout("tcp", addr, timeout)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(timeout)); err != nil {
+		return 0, err
+	}
+	if _, err := conn.Write([]byte("*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n")); err != nil {
+		return 0, err
+	}
+	r := bufio.NewReader(conn)
+	head, err := r.ReadString('\n')
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(head), "$"))
+	if err != nil {
+		return 0, fmt.Errorf("INFO server %s: got %q", addr, head)
+	}
+	body := make([]byte, n)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return 0, err
+	}
+	for line := range strings.Lines(string(body)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "process_id:"); ok {
+			return strconv.Atoi(v)
+		}
+	}
+	return 0, fmt.Errorf("INFO server %s: no process_id", addr)
 }

@@ -151,7 +151,14 @@ func launch(path, dir string, attempt, port int, extra []string) (*Server, error
 	for {
 		err := ping(s.Addr, 100*time.Millisecond)
 		if err == nil {
-			return s, nil
+			// Another process may have taken the port between freePorts
+			// and the server's bind, and answered the PING.
+			pid, err := pidAt(s.Addr, time.Second)
+			if err == nil && pid == s.Pid() {
+				return s, nil
+			}
+			s.Stop()
+			return nil, fmt.Errorf("port %d is not answered by the redis-server started on it (pid %d; %v)", port, pid, err)
 		}
 		select {
 		case <-s.exited:
