@@ -54,7 +54,31 @@ func (e *ExecError) Error() string {
 		}
 		fmt.Fprintf(&b, "%d %s failed on %s (first: %s: %v)", c.n, noun, c.label, c.first.cmdName(), c.first.Err)
 	}
+	if n := e.OutcomeUnknown(); n > 0 {
+		fmt.Fprintf(&b, "; %d may have run (outcome unknown)", n)
+	}
+	if n := e.NotSent(); n > 0 {
+		fmt.Fprintf(&b, "; %d not sent", n)
+	}
 	return b.String()
+}
+
+// OutcomeUnknown returns how many of the failed commands were sent and
+// lost their reply: they may or may not have run ([ErrOutcomeUnknown]).
+func (e *ExecError) OutcomeUnknown() int { return e.count(ErrOutcomeUnknown) }
+
+// NotSent returns how many of the failed commands were not sent
+// ([ErrNotSent]): they did not run.
+func (e *ExecError) NotSent() int { return e.count(ErrNotSent) }
+
+func (e *ExecError) count(target error) int {
+	n := 0
+	for _, c := range e.Commands {
+		if errors.Is(c.Err, target) {
+			n++
+		}
+	}
+	return n
 }
 
 // Unwrap returns the error of each failed command, as a *CommandError.

@@ -14,15 +14,16 @@ import (
 type Option func(*options)
 
 type options struct {
-	name    string
-	named   bool
-	tx      bool
-	chunk   int  // with chunked: see ChunkSize
-	chunked bool // ChunkSize was given
-	report  func(BatchReport)
-	auto    *flushPolicy // nil: no AutoFlush
-	maxHeld int          // with bounded: see MaxHeld
-	bounded bool         // MaxHeld was given
+	name        string
+	named       bool
+	tx          bool
+	chunk       int  // with chunked: see ChunkSize
+	chunked     bool // ChunkSize was given
+	report      func(BatchReport)
+	auto        *flushPolicy // nil: no AutoFlush
+	retryWrites bool         // see RetryWrites
+	maxHeld     int          // with bounded: see MaxHeld
+	bounded     bool         // MaxHeld was given
 }
 
 // DefaultChunkSize is how many commands a root sends per round trip unless
@@ -105,9 +106,10 @@ type Pipe struct {
 	tx     bool    // immutable; commands run in MULTI/EXEC (see Transaction)
 
 	// For a root; immutable.
-	chunk  int               // the most commands per round trip; 0: no limit
-	report func(BatchReport) // see OnReport
-	auto   *flusher          // set by AutoFlush: the root flushes itself (flush.go)
+	retryWrites bool              // see RetryWrites
+	chunk       int               // the most commands per round trip; 0: no limit
+	report      func(BatchReport) // see OnReport
+	auto        *flusher          // set by AutoFlush: the root flushes itself (flush.go)
 
 	mu sync.Mutex // protects q and first
 	q  queue
@@ -131,7 +133,7 @@ func New(c redis.UniversalClient, opts ...Option) *Pipe {
 
 // newRoot returns a root pipe that sends to, configured by o.
 func newRoot(to *target, o options) *Pipe {
-	p := &Pipe{to: to, tx: o.tx, chunk: DefaultChunkSize, report: o.report}
+	p := &Pipe{to: to, tx: o.tx, retryWrites: o.retryWrites, chunk: DefaultChunkSize, report: o.report}
 	if o.chunked {
 		p.chunk = o.chunk
 	}

@@ -2,10 +2,7 @@ package redpipe
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"net"
 	"sync"
 	"sync/atomic"
 
@@ -17,9 +14,9 @@ import (
 // transaction in a MULTI ... EXEC pipeline of its own.
 type route struct {
 	client sender
-	chunk  int        // the most commands per plain round trip; 0: no limit
-	plain  []*batch   // in queue order
-	txs    [][]*batch // each a transaction, its batches in queue order
+	sendPolicy
+	plain []*batch   // in queue order
+	txs   [][]*batch // each a transaction, its batches in queue order
 
 	failed atomic.Bool  // a command may have failed: look at each for failures
 	sent   atomic.Int64 // commands sent, for reports
@@ -253,34 +250,29 @@ func (r *route) exec(ctx context.Context, pl redis.Pipeliner) {
 	}
 	r.sent.Add(int64(pl.Len()))
 	r.trips.Add(1)
+	if !r.retryWrites {
+		markWrites(pl.Cmds(), splits(r.client))
+	}
 	cmds, err := pl.Exec(ctx)
 	if err == nil {
 		return
 	}
 	r.failed.Store(true)
-	if !connFailed(cmds) {
-		return
+	if connFailed(cmds) {
+		r.mu.Lock()
+		if r.dead == nil {
+			r.dead = cmds[0].Err()
+		}
+		r.mu.Unlock()
 	}
-	r.mu.Lock()
-	if r.dead == nil {
-		r.dead = cmds[0].Err()
-	}
-	r.mu.Unlock()
+	settleLost(cmds)
 }
 
 // connFailed reports whether every command of cmds failed on its
 // connection: dialing, reading or writing, or waiting for the pool or ctx.
 func connFailed(cmds []redis.Cmder) bool {
 	for _, cmd := range cmds {
-		err := cmd.Err()
-		var netErr net.Error
-		switch {
-		case err == nil:
-			return false
-		case errors.As(err, &netErr), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
-			errors.Is(err, redis.ErrClosed), errors.Is(err, redis.ErrPoolTimeout), errors.Is(err, redis.ErrPoolExhausted),
-			errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		default:
+		if !lostOnConn(cmd.Err()) {
 			return false
 		}
 	}

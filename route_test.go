@@ -174,17 +174,19 @@ func (c *lossyConn) Read(b []byte) (int, error) {
 }
 
 // TestRetriesAndLostReplies loses the replies of a batch of INCRs after the
-// server ran them. With go-redis's retries on (its default), go-redis
-// sends the batch again and the commands run twice; with MaxRetries: -1
-// each runs at most once and every future fails.
+// server ran them. With go-redis's retries on (its default) or off, each
+// runs once and every future fails with ErrOutcomeUnknown; with
+// RetryWrites, go-redis sends the batch again and the commands run twice.
 func TestRetriesAndLostReplies(t *testing.T) {
 	cases := []struct {
 		name       string
 		maxRetries int
+		opts       []redpipe.Option
 		runs       string
 	}{
-		{"retries off", -1, "10"},
-		{"go-redis default retries", 0, "20"},
+		{"retries off", -1, nil, "10"},
+		{"go-redis default retries", 0, nil, "10"},
+		{"RetryWrites", 0, []redpipe.Option{redpipe.RetryWrites()}, "20"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -206,7 +208,7 @@ func TestRetriesAndLostReplies(t *testing.T) {
 			require.NoError(t, c.Ping(ctx).Err())
 			armed.Store(true)
 
-			root := redpipe.New(c)
+			root := redpipe.New(c, tc.opts...)
 			futures := make([]*redpipe.Future[int64], 10)
 			for i := range futures {
 				futures[i] = root.Incr("lost:n")
@@ -215,12 +217,13 @@ func TestRetriesAndLostReplies(t *testing.T) {
 			direct := redis.NewClient(&redis.Options{Addr: addr})
 			defer direct.Close()
 			assert.Equal(t, tc.runs, direct.Get(ctx, "lost:n").Val(), "runs on the server")
-			if tc.maxRetries < 0 {
+			if tc.opts == nil {
 				var execErr *redpipe.ExecError
 				require.ErrorAs(t, err, &execErr)
 				assert.Len(t, execErr.Commands, 10)
 				for _, f := range futures {
-					assert.Error(t, f.Err(), "a future whose reply was lost fails")
+					assert.ErrorIs(t, f.Err(), redpipe.ErrOutcomeUnknown, "a future whose reply was lost fails")
+					assert.NotErrorIs(t, f.Err(), redpipe.ErrNotSent)
 				}
 				return
 			}

@@ -19,8 +19,8 @@ import (
 // sendStage sends batches, one stage of a root's Execute, along one route per
 // client, all routes at once, and returns the routes; chunk is the most
 // commands per round trip, 0 for no limit. Panics are caught by c.
-func sendStage(ctx context.Context, batches []*batch, chunk int, c *catcher) []*route {
-	routes := routesOf(batches, chunk)
+func sendStage(ctx context.Context, batches []*batch, pol sendPolicy, c *catcher) []*route {
+	routes := routesOf(batches, pol)
 	switch len(routes) {
 	case 0:
 	case 1:
@@ -37,7 +37,7 @@ func sendStage(ctx context.Context, batches []*batch, chunk int, c *catcher) []*
 
 // routesOf groups batches by client, resolving the names of the registry;
 // the batches of a name that is not registered fail at once.
-func routesOf(batches []*batch, chunk int) []*route {
+func routesOf(batches []*batch, pol sendPolicy) []*route {
 	var routes []*route
 	var seen []resolved
 	for i, b := range batches {
@@ -56,7 +56,7 @@ func routesOf(batches []*batch, chunk int) []*route {
 			b.failAll(seen[j].err)
 			continue
 		}
-		r := findRoute(&routes, seen[j].client, chunk)
+		r := findRoute(&routes, seen[j].client, pol)
 		switch {
 		case b.tx != 0:
 			r.addTx(b)
@@ -71,6 +71,12 @@ func routesOf(batches []*batch, chunk int) []*route {
 	return routes
 }
 
+// sendPolicy is how a root sends, set when it is made.
+type sendPolicy struct {
+	chunk       int  // the most commands per plain round trip; 0: no limit
+	retryWrites bool // see RetryWrites
+}
+
 // resolved is a target seen by routesOf, with its client or error.
 type resolved struct {
 	to     *target
@@ -79,13 +85,13 @@ type resolved struct {
 }
 
 // findRoute returns the route of client c, adding it if needed.
-func findRoute(routes *[]*route, c sender, chunk int) *route {
+func findRoute(routes *[]*route, c sender, pol sendPolicy) *route {
 	for _, r := range *routes {
 		if r.client == c {
 			return r
 		}
 	}
-	r := &route{client: c, chunk: chunk}
+	r := &route{client: c, sendPolicy: pol}
 	*routes = append(*routes, r)
 	return r
 }

@@ -130,7 +130,7 @@ func (p *Pipe) runQueue(ctx context.Context, q queue) error {
 				b.failAll(err) // the context ended between stages
 			}
 		} else {
-			rp.stage(sendStage(ctx, batches, p.chunk, &s.c))
+			rp.stage(sendStage(ctx, batches, sendPolicy{p.chunk, p.retryWrites}, &s.c))
 		}
 		steps := openAll(batches)
 		for {
