@@ -41,7 +41,10 @@
 // holds its command's value or error: a nil reply is [redis.Nil] on that
 // future and is not a failure; a failed command fails its own future only,
 // and the root's Execute returns an [*ExecError] that says how many
-// commands failed on which connection. An argument go-redis cannot write
+// commands failed on which connection. A write runs at most once: a
+// command whose reply was lost fails with [ErrOutcomeUnknown], and only
+// pipelines of read-only commands keep go-redis's retries (see
+// [RetryWrites]). An argument go-redis cannot write
 // fails its own command when it is queued, and that command is never sent.
 // [Then] derives a future from a future; its function runs once every
 // future of the batch has settled. [Pipe.OnExecute] runs callbacks after

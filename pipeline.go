@@ -193,7 +193,9 @@ func (p *Pipe) target() *target {
 // Execute returns an [*ExecError] naming how many failed on which
 // connection; each failed command's error is also on its own future.
 // A connection that cannot be reached fails every future queued for it.
-// If a Then function or a callback panics, or go-redis panics, Execute
+// A pipeline that holds a write is sent once, whatever go-redis's
+// retries: a command whose reply was lost fails with an error matching
+// [ErrOutcomeUnknown] (see [RetryWrites]). If a Then function or a callback panics, or go-redis panics, Execute
 // first settles everything else and then panics with a [*PanicError].
 func (p *Pipe) Execute(ctx context.Context) error {
 	if p.parent != nil {
