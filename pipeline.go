@@ -224,6 +224,24 @@ func (p *Pipe) Len() int {
 	return p.q.len()
 }
 
+// Fail queues on p, in its place among p's commands, a command named name
+// that failed while queueing with err and is never sent: a building
+// block's refusal of input it cannot send, such as a value its codec
+// refuses. The future it returns is settled at once with err, and the
+// root's Execute counts the command in its [*ExecError] as it counts a
+// command that failed on the server: Execute returns nil only when every
+// command queued under the root succeeded or got a nil reply. A
+// transaction that holds such a command is not sent, as one that holds a
+// command go-redis refused.
+func Fail[T any](p *Pipe, name string, err error) *Future[T] {
+	enqueue[any](p, name, false, func(*batch) *redis.Cmd {
+		cmd := redis.NewCmd(background) // not stored: refused with its error
+		cmd.SetErr(err)
+		return cmd
+	})
+	return Settled(*new(T), err)
+}
+
 // Do queues any command, given as its words: Do("SET", "k", "v").
 // Its future holds the reply as go-redis's [redis.Cmd] reads it.
 func (p *Pipe) Do(args ...any) *Future[any] {

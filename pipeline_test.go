@@ -2,6 +2,7 @@ package redpipe_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"testing"
@@ -347,6 +348,43 @@ func TestDo(t *testing.T) {
 		assert.Contains(t, empty.Err().Error(), "Do needs")
 		require.Error(t, unknown.Err())
 		assert.Contains(t, unknown.Err().Error(), "unknown command")
+	})
+}
+
+// TestFail queues a building block's refusal: its future fails at once,
+// the root sends the rest and counts the refusal, in its place, in its
+// ExecError; a transaction that holds one is not sent.
+func TestFail(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		c, trips := newClient(t, b.start(t))
+		bad := errors.New("bad input")
+		root := redpipe.New(c)
+		before := root.Incr("n")
+		child := redpipe.Pipeline(root)
+		failed := redpipe.Fail[int64](child, "HSET", bad)
+		require.True(t, failed.Ready(), "settled at once")
+		require.ErrorIs(t, failed.Err(), bad)
+		require.NoError(t, child.Execute(ctx))
+		after := root.Incr("n")
+		tx := redpipe.Pipeline(root, redpipe.Transaction())
+		inTx := tx.Incr("tx")
+		redpipe.Fail[string](tx, "SET", bad)
+		require.NoError(t, tx.Execute(ctx))
+
+		err := root.Execute(ctx)
+		var execErr *redpipe.ExecError
+		require.ErrorAs(t, err, &execErr)
+		require.Len(t, execErr.Commands, 3)
+		assert.ErrorIs(t, execErr.Commands[0], bad)
+		assert.ErrorContains(t, execErr.Commands[0], "HSET")
+		assert.ErrorIs(t, execErr.Commands[1], redpipe.ErrNotSent, "the transaction's INCR")
+		assert.ErrorIs(t, execErr.Commands[2], bad)
+		assert.ErrorContains(t, execErr.Commands[2], "SET")
+		assert.EqualValues(t, 1, before.Val())
+		assert.EqualValues(t, 2, after.Val())
+		assert.ErrorIs(t, inTx.Err(), redpipe.ErrNotSent)
+		assert.EqualValues(t, 2, trips.cmds.Load(), "only the two INCRs were sent")
 	})
 }
 

@@ -57,7 +57,7 @@ func (h *Hash[V]) HSet(ctx context.Context, parent *redpipe.Pipe, k string, valu
 	for field, v := range values {
 		enc, err := h.codec(field).Encode(v)
 		if err != nil {
-			return failed[int64](fmt.Errorf("field %q: %w", field, err))
+			return failed[int64](ctx, h.keys, parent, "HSET", fmt.Errorf("field %q: %w", field, err))
 		}
 		args = append(args, field, enc)
 	}
@@ -71,7 +71,7 @@ func (h *Hash[V]) HSet(ctx context.Context, parent *redpipe.Pipe, k string, valu
 func (h *Hash[V]) HSetNX(ctx context.Context, parent *redpipe.Pipe, k, field string, v V) *redpipe.Future[bool] {
 	enc, err := h.codec(field).Encode(v)
 	if err != nil {
-		return failed[bool](err)
+		return failed[bool](ctx, h.keys, parent, "HSETNX", err)
 	}
 	pipe := h.pipe(parent)
 	defer pipe.Execute(ctx)

@@ -25,7 +25,7 @@ func NewHyperLogLog[M any](name string, elements codec.Codec[M], opts ...Option)
 func (h *HyperLogLog[M]) PFAdd(ctx context.Context, parent *redpipe.Pipe, k string, es ...M) *redpipe.Future[int64] {
 	args, err := encodeEach(h.elements, es)
 	if err != nil {
-		return failed[int64](err)
+		return failed[int64](ctx, h.keys, parent, "PFADD", err)
 	}
 	pipe := h.pipe(parent)
 	defer pipe.Execute(ctx)

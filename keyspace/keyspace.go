@@ -18,6 +18,7 @@
 package keyspace
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -88,10 +89,14 @@ func (s keys) pipe(parent *redpipe.Pipe) *redpipe.Pipe {
 	return redpipe.Pipeline(parent, s.opts...)
 }
 
-// failed returns a settled future of err, for a call that sends nothing.
-func failed[T any](err error) *redpipe.Future[T] {
-	var zero T
-	return redpipe.Settled(zero, err)
+// failed queues on a child of parent, on the keyspace s's connection, the
+// command named name that a call could not send, refused with err, and
+// returns its future: settled at once, and counted as a failure by the
+// root's Execute (see redpipe.Fail).
+func failed[T any](ctx context.Context, s keys, parent *redpipe.Pipe, name string, err error) *redpipe.Future[T] {
+	pipe := s.pipe(parent)
+	defer pipe.Execute(ctx)
+	return redpipe.Fail[T](pipe, name, err)
 }
 
 // codecError is the error of a reply that does not have the shape a

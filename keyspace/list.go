@@ -33,7 +33,7 @@ type Popped[V any] struct {
 func (l *List[V]) LPush(ctx context.Context, parent *redpipe.Pipe, k string, vs ...V) *redpipe.Future[int64] {
 	args, err := encodeEach(l.values, vs)
 	if err != nil {
-		return failed[int64](err)
+		return failed[int64](ctx, l.keys, parent, "LPUSH", err)
 	}
 	pipe := l.pipe(parent)
 	defer pipe.Execute(ctx)
@@ -44,7 +44,7 @@ func (l *List[V]) LPush(ctx context.Context, parent *redpipe.Pipe, k string, vs 
 func (l *List[V]) RPush(ctx context.Context, parent *redpipe.Pipe, k string, vs ...V) *redpipe.Future[int64] {
 	args, err := encodeEach(l.values, vs)
 	if err != nil {
-		return failed[int64](err)
+		return failed[int64](ctx, l.keys, parent, "RPUSH", err)
 	}
 	pipe := l.pipe(parent)
 	defer pipe.Execute(ctx)
@@ -90,7 +90,7 @@ func (l *List[V]) LIndex(ctx context.Context, parent *redpipe.Pipe, k string, in
 func (l *List[V]) LSet(ctx context.Context, parent *redpipe.Pipe, k string, index int64, v V) *redpipe.Future[string] {
 	enc, err := l.values.Encode(v)
 	if err != nil {
-		return failed[string](err)
+		return failed[string](ctx, l.keys, parent, "LSET", err)
 	}
 	pipe := l.pipe(parent)
 	defer pipe.Execute(ctx)
@@ -109,7 +109,7 @@ func (l *List[V]) LTrim(ctx context.Context, parent *redpipe.Pipe, k string, sta
 func (l *List[V]) LRem(ctx context.Context, parent *redpipe.Pipe, k string, count int64, v V) *redpipe.Future[int64] {
 	enc, err := l.values.Encode(v)
 	if err != nil {
-		return failed[int64](err)
+		return failed[int64](ctx, l.keys, parent, "LREM", err)
 	}
 	pipe := l.pipe(parent)
 	defer pipe.Execute(ctx)

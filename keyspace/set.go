@@ -24,7 +24,7 @@ func NewSet[M any](name string, members codec.Codec[M], opts ...Option) *Set[M] 
 func (s *Set[M]) SAdd(ctx context.Context, parent *redpipe.Pipe, k string, ms ...M) *redpipe.Future[int64] {
 	args, err := encodeEach(s.members, ms)
 	if err != nil {
-		return failed[int64](err)
+		return failed[int64](ctx, s.keys, parent, "SADD", err)
 	}
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)
@@ -35,7 +35,7 @@ func (s *Set[M]) SAdd(ctx context.Context, parent *redpipe.Pipe, k string, ms ..
 func (s *Set[M]) SRem(ctx context.Context, parent *redpipe.Pipe, k string, ms ...M) *redpipe.Future[int64] {
 	args, err := encodeEach(s.members, ms)
 	if err != nil {
-		return failed[int64](err)
+		return failed[int64](ctx, s.keys, parent, "SREM", err)
 	}
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)
@@ -46,7 +46,7 @@ func (s *Set[M]) SRem(ctx context.Context, parent *redpipe.Pipe, k string, ms ..
 func (s *Set[M]) SIsMember(ctx context.Context, parent *redpipe.Pipe, k string, m M) *redpipe.Future[bool] {
 	enc, err := s.members.Encode(m)
 	if err != nil {
-		return failed[bool](err)
+		return failed[bool](ctx, s.keys, parent, "SISMEMBER", err)
 	}
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)

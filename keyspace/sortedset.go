@@ -56,7 +56,7 @@ func (z *SortedSet[M]) ZAdd(ctx context.Context, parent *redpipe.Pipe, k string,
 func (z *SortedSet[M]) ZAddArgs(ctx context.Context, parent *redpipe.Pipe, k string, args ZAddArgs[M]) *redpipe.Future[int64] {
 	members, err := z.encodeZ(args.Members)
 	if err != nil {
-		return failed[int64](err)
+		return failed[int64](ctx, z.keys, parent, "ZADD", err)
 	}
 	pipe := z.pipe(parent)
 	defer pipe.Execute(ctx)
@@ -68,7 +68,7 @@ func (z *SortedSet[M]) ZAddArgs(ctx context.Context, parent *redpipe.Pipe, k str
 func (z *SortedSet[M]) ZAddArgsIncr(ctx context.Context, parent *redpipe.Pipe, k string, args ZAddArgs[M]) *redpipe.Future[float64] {
 	members, err := z.encodeZ(args.Members)
 	if err != nil {
-		return failed[float64](err)
+		return failed[float64](ctx, z.keys, parent, "ZADD", err)
 	}
 	pipe := z.pipe(parent)
 	defer pipe.Execute(ctx)
@@ -79,7 +79,7 @@ func (z *SortedSet[M]) ZAddArgsIncr(ctx context.Context, parent *redpipe.Pipe, k
 func (z *SortedSet[M]) ZIncrBy(ctx context.Context, parent *redpipe.Pipe, k string, by float64, m M) *redpipe.Future[float64] {
 	enc, err := z.members.Encode(m)
 	if err != nil {
-		return failed[float64](err)
+		return failed[float64](ctx, z.keys, parent, "ZINCRBY", err)
 	}
 	pipe := z.pipe(parent)
 	defer pipe.Execute(ctx)
@@ -90,7 +90,7 @@ func (z *SortedSet[M]) ZIncrBy(ctx context.Context, parent *redpipe.Pipe, k stri
 func (z *SortedSet[M]) ZRem(ctx context.Context, parent *redpipe.Pipe, k string, ms ...M) *redpipe.Future[int64] {
 	args, err := encodeEach(z.members, ms)
 	if err != nil {
-		return failed[int64](err)
+		return failed[int64](ctx, z.keys, parent, "ZREM", err)
 	}
 	pipe := z.pipe(parent)
 	defer pipe.Execute(ctx)
@@ -99,24 +99,25 @@ func (z *SortedSet[M]) ZRem(ctx context.Context, parent *redpipe.Pipe, k string,
 
 // ZScore returns the score of m.
 func (z *SortedSet[M]) ZScore(ctx context.Context, parent *redpipe.Pipe, k string, m M) *redpipe.Future[float64] {
-	return withMember(z, ctx, parent, m, func(p *redpipe.Pipe, enc string) *redpipe.Future[float64] { return p.ZScore(z.Key(k), enc) })
+	return withMember(z, ctx, parent, m, "ZSCORE", func(p *redpipe.Pipe, enc string) *redpipe.Future[float64] { return p.ZScore(z.Key(k), enc) })
 }
 
 // ZRank returns the rank of m, lowest score first.
 func (z *SortedSet[M]) ZRank(ctx context.Context, parent *redpipe.Pipe, k string, m M) *redpipe.Future[int64] {
-	return withMember(z, ctx, parent, m, func(p *redpipe.Pipe, enc string) *redpipe.Future[int64] { return p.ZRank(z.Key(k), enc) })
+	return withMember(z, ctx, parent, m, "ZRANK", func(p *redpipe.Pipe, enc string) *redpipe.Future[int64] { return p.ZRank(z.Key(k), enc) })
 }
 
 // ZRevRank returns the rank of m, highest score first.
 func (z *SortedSet[M]) ZRevRank(ctx context.Context, parent *redpipe.Pipe, k string, m M) *redpipe.Future[int64] {
-	return withMember(z, ctx, parent, m, func(p *redpipe.Pipe, enc string) *redpipe.Future[int64] { return p.ZRevRank(z.Key(k), enc) })
+	return withMember(z, ctx, parent, m, "ZREVRANK", func(p *redpipe.Pipe, enc string) *redpipe.Future[int64] { return p.ZRevRank(z.Key(k), enc) })
 }
 
-// withMember encodes m and queues the command cmd makes of it.
-func withMember[M, T any](z *SortedSet[M], ctx context.Context, parent *redpipe.Pipe, m M, cmd func(*redpipe.Pipe, string) *redpipe.Future[T]) *redpipe.Future[T] {
+// withMember encodes m and queues the command cmd makes of it, named
+// name.
+func withMember[M, T any](z *SortedSet[M], ctx context.Context, parent *redpipe.Pipe, m M, name string, cmd func(*redpipe.Pipe, string) *redpipe.Future[T]) *redpipe.Future[T] {
 	enc, err := z.members.Encode(m)
 	if err != nil {
-		return failed[T](err)
+		return failed[T](ctx, z.keys, parent, name, err)
 	}
 	pipe := z.pipe(parent)
 	defer pipe.Execute(ctx)

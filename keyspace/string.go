@@ -32,7 +32,7 @@ func (s *String[V]) Get(ctx context.Context, parent *redpipe.Pipe, k string) *re
 func (s *String[V]) Set(ctx context.Context, parent *redpipe.Pipe, k string, v V, ttl time.Duration) *redpipe.Future[string] {
 	enc, err := s.values.Encode(v)
 	if err != nil {
-		return failed[string](err)
+		return failed[string](ctx, s.keys, parent, "SET", err)
 	}
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)
@@ -44,7 +44,7 @@ func (s *String[V]) Set(ctx context.Context, parent *redpipe.Pipe, k string, v V
 func (s *String[V]) SetNX(ctx context.Context, parent *redpipe.Pipe, k string, v V, ttl time.Duration) *redpipe.Future[bool] {
 	enc, err := s.values.Encode(v)
 	if err != nil {
-		return failed[bool](err)
+		return failed[bool](ctx, s.keys, parent, "SET", err)
 	}
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)
@@ -98,7 +98,7 @@ func (s *String[V]) IncrByFloat(ctx context.Context, parent *redpipe.Pipe, k str
 func (s *String[V]) Append(ctx context.Context, parent *redpipe.Pipe, k string, v V) *redpipe.Future[int64] {
 	enc, err := s.values.Encode(v)
 	if err != nil {
-		return failed[int64](err)
+		return failed[int64](ctx, s.keys, parent, "APPEND", err)
 	}
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)

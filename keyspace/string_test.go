@@ -91,6 +91,16 @@ func TestStringKeyspace(t *testing.T) {
 	})
 }
 
+// requireRefused requires that err, a root's Execute's, counts n commands
+// refused while queueing and nothing else, target among their errors.
+func requireRefused(t *testing.T, err error, n int, target error) {
+	t.Helper()
+	var execErr *redpipe.ExecError
+	require.ErrorAs(t, err, &execErr, "Execute counts every refusal")
+	require.Len(t, execErr.Commands, n)
+	require.ErrorIs(t, err, target)
+}
+
 func TestStringKeyspaceBadValues(t *testing.T) {
 	eachBackend(t, func(t *testing.T, c *redis.Client) {
 		ctx := context.Background()
@@ -102,7 +112,7 @@ func TestStringKeyspaceBadValues(t *testing.T) {
 		good := ascii.Set(ctx, root, "ok", "plain", 0)
 		refused := ascii.Set(ctx, root, "no", "é", 0)
 		undecodable := counts.Get(ctx, root, "bad")
-		require.NoError(t, root.Execute(ctx), "a refused value sends nothing, a reply that does not decode is no command failure")
+		requireRefused(t, root.Execute(ctx), 1, codec.ErrInvalid) // a reply that does not decode is no command failure
 		assert.Equal(t, "OK", good.Val())
 		assert.ErrorIs(t, refused.Err(), codec.ErrInvalid)
 		assert.Equal(t, int64(0), c.Exists(ctx, "A{no}").Val(), "never sent")

@@ -107,7 +107,7 @@ func (s *Struct[T]) decode(key string, raw map[string]string) (T, error) {
 func (s *Struct[T]) Save(ctx context.Context, parent *redpipe.Pipe, v T) *redpipe.Future[int64] {
 	key, args, err := s.encode(v)
 	if err != nil {
-		return failed[int64](err)
+		return failed[int64](ctx, s.keys, parent, "HSET", err)
 	}
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)
@@ -121,7 +121,7 @@ func (s *Struct[T]) Save(ctx context.Context, parent *redpipe.Pipe, v T) *redpip
 func (s *Struct[T]) SaveNX(ctx context.Context, parent *redpipe.Pipe, v T) *redpipe.Future[int64] {
 	key, args, err := s.encode(v)
 	if err != nil {
-		return failed[int64](err)
+		return failed[int64](ctx, s.keys, parent, "HSETNX", err)
 	}
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)
@@ -178,7 +178,7 @@ func (s *Struct[T]) encode(v T) (string, []any, error) {
 func (s *Struct[T]) Update(ctx context.Context, parent *redpipe.Pipe, key string, changes map[string]any) *redpipe.Future[int64] {
 	args, removed, err := s.changes(changes)
 	if err != nil {
-		return failed[int64](err)
+		return failed[int64](ctx, s.keys, parent, "HSET", err)
 	}
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)
@@ -200,7 +200,7 @@ func (s *Struct[T]) Update(ctx context.Context, parent *redpipe.Pipe, key string
 func (s *Struct[T]) UpdateNX(ctx context.Context, parent *redpipe.Pipe, key string, changes map[string]any) *redpipe.Future[int64] {
 	args, _, err := s.changes(changes)
 	if err != nil {
-		return failed[int64](err)
+		return failed[int64](ctx, s.keys, parent, "HSETNX", err)
 	}
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)
@@ -245,9 +245,9 @@ func (s *Struct[T]) Remove(ctx context.Context, parent *redpipe.Pipe, key string
 		f, err := s.field(name)
 		switch {
 		case err != nil:
-			return failed[int64](err)
+			return failed[int64](ctx, s.keys, parent, "HDEL", err)
 		case f.required:
-			return failed[int64](fmt.Errorf("%w: required field %q cannot be removed", ErrRule, name))
+			return failed[int64](ctx, s.keys, parent, "HDEL", fmt.Errorf("%w: required field %q cannot be removed", ErrRule, name))
 		}
 	}
 	pipe := s.pipe(parent)
@@ -261,7 +261,7 @@ func (s *Struct[T]) Remove(ctx context.Context, parent *redpipe.Pipe, key string
 // result.
 func (s *Struct[T]) Incr(ctx context.Context, parent *redpipe.Pipe, key, field string, n int64) *redpipe.Future[int64] {
 	if _, err := s.field(field); err != nil {
-		return failed[int64](err)
+		return failed[int64](ctx, s.keys, parent, "HINCRBY", err)
 	}
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)
@@ -274,7 +274,7 @@ func (s *Struct[T]) Incr(ctx context.Context, parent *redpipe.Pipe, key, field s
 // the result.
 func (s *Struct[T]) IncrByFloat(ctx context.Context, parent *redpipe.Pipe, key, field string, f float64) *redpipe.Future[float64] {
 	if _, err := s.field(field); err != nil {
-		return failed[float64](err)
+		return failed[float64](ctx, s.keys, parent, "HINCRBYFLOAT", err)
 	}
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)

@@ -103,7 +103,7 @@ func TestStructRules(t *testing.T) {
 		incr := users.Incr(ctx, root, "1", "age", 2)
 		fincr := users.IncrByFloat(ctx, root, "1", "score", 0.5)
 		nx := users.UpdateNX(ctx, root, "1", map[string]any{"age": int64(1), "nick": "n"})
-		require.NoError(t, root.Execute(ctx))
+		requireRefused(t, root.Execute(ctx), 5, keyspace.ErrRule)
 
 		for _, f := range []*redpipe.Future[int64]{noName, dropRequired, changeKey, wrongType, removeRequired} {
 			assert.ErrorIs(t, f.Err(), keyspace.ErrRule)
@@ -213,7 +213,9 @@ func TestStructSaveNXRefusalsAndOn(t *testing.T) {
 		refused := pets.Save(ctx, root, pet{ID: "2", Name: "Félix"})
 		removeKey := pets.Remove(ctx, root, "1", "ID")
 		got := pets.Load(ctx, root, "1")
-		require.NoError(t, root.Execute(ctx))
+		err := root.Execute(ctx)
+		requireRefused(t, err, 2, codec.ErrInvalid)
+		assert.ErrorIs(t, err, keyspace.ErrRule)
 		assert.Equal(t, int64(2), first.Val())
 		assert.Equal(t, int64(0), second.Val(), "every field existed")
 		assert.Equal(t, pet{ID: "1", Name: "Rex", Kind: "dog"}, got.Val())

@@ -34,7 +34,7 @@ func TestHashKeyspace(t *testing.T) {
 		incr := counters.HIncrBy(ctx, root, "1", "visits", 3)
 		fincr := counters.HIncrByFloat(ctx, root, "1", "score", 1.5)
 		refused := users.HSet(ctx, root, "1", map[string]string{"bad": "\xff"})
-		require.NoError(t, root.Execute(ctx))
+		requireRefused(t, root.Execute(ctx), 1, codec.ErrInvalid)
 		assert.Equal(t, int64(2), set.Val())
 		assert.False(t, nx.Val())
 		assert.Equal(t, "Ada", name.Val())
