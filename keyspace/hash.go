@@ -61,6 +61,9 @@ func (h *Hash[V]) HSet(ctx context.Context, parent *redpipe.Pipe, k string, valu
 		}
 		args = append(args, field, enc)
 	}
+	if len(args) == 0 {
+		return redpipe.Settled[int64](0, nil) // HSET of no field is an error to Redis
+	}
 	pipe := h.pipe(parent)
 	defer pipe.Execute(ctx)
 	return pipe.HSet(h.Key(k), args...)

@@ -14,6 +14,9 @@ import (
 
 // Del deletes ks and returns how many existed.
 func (s keys) Del(ctx context.Context, parent *redpipe.Pipe, ks ...string) *redpipe.Future[int64] {
+	if len(ks) == 0 {
+		return redpipe.Settled[int64](0, nil) // DEL of no key is an error to Redis
+	}
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)
 	return pipe.Del(s.redisKeys(ks)...)
@@ -109,6 +112,17 @@ func (s keys) Sort(ctx context.Context, parent *redpipe.Pipe, k string, sort *re
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)
 	return pipe.Sort(s.Key(k), sort)
+}
+
+// SortStore sorts the elements of k as Sort does and stores them, as a
+// list, at store, a key of the keyspace, as RedPipe's sort with store
+// does; it returns how many elements it stored. On a Redis Cluster, k and
+// store must share a slot: name{k} and name{store} do only when Redis
+// hashes k and store alike.
+func (s keys) SortStore(ctx context.Context, parent *redpipe.Pipe, k, store string, sort *redis.Sort) *redpipe.Future[int64] {
+	pipe := s.pipe(parent)
+	defer pipe.Execute(ctx)
+	return pipe.SortStore(s.Key(k), s.Key(store), sort)
 }
 
 // Eval runs script with ks, keys of the keyspace, as its KEYS.

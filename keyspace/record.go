@@ -15,9 +15,10 @@ import (
 // record is how a Struct maps a Go struct type to a Redis hash: its key
 // field and its stored fields, from the struct's `redis` tags.
 type record struct {
-	key    []int // the index of the key field
-	fields []field
-	byName map[string]*field
+	key     []int  // the index of the key field
+	keyName string // the key field's name, as its tag or the struct has it
+	fields  []field
+	byName  map[string]*field
 }
 
 // field is a stored field of a record.
@@ -88,7 +89,7 @@ func newRecord(name string, t reflect.Type, codecs map[string]any) *record {
 			if sf.Type.Kind() != reflect.String {
 				fail("the key field %s is a %s, not a string", sf.Name, sf.Type)
 			}
-			r.key = sf.Index
+			r.key, r.keyName = sf.Index, f.name
 			continue
 		}
 		typ := sf.Type

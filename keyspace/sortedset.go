@@ -2,6 +2,8 @@ package keyspace
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/redis/go-redis/v9"
 
@@ -26,6 +28,25 @@ type Z[M any] struct {
 type ZAddArgs[M any] struct {
 	NX, XX, LT, GT, Ch bool
 	Members            []Z[M]
+}
+
+// ErrFlags is wrapped by the error of a call whose flags Redis does not
+// take together, such as ZADD's NX and XX: the call sends nothing.
+var ErrFlags = errors.New("redpipe: keyspace: flags that do not go together")
+
+// check refuses the flags that ZADD does not take together: NX with XX,
+// NX with GT or LT, and GT with LT. go-redis would drop one of them and
+// send the others.
+func (a ZAddArgs[M]) check() error {
+	switch {
+	case a.NX && a.XX:
+		return fmt.Errorf("%w: ZADD takes NX or XX, not both", ErrFlags)
+	case a.NX && (a.GT || a.LT):
+		return fmt.Errorf("%w: ZADD takes NX or GT/LT, not both", ErrFlags)
+	case a.GT && a.LT:
+		return fmt.Errorf("%w: ZADD takes GT or LT, not both", ErrFlags)
+	}
+	return nil
 }
 
 // NewSortedSet returns the keyspace of sorted sets named name, whose
@@ -55,6 +76,9 @@ func (z *SortedSet[M]) ZAdd(ctx context.Context, parent *redpipe.Pipe, k string,
 // ZAddArgs is ZADD with NX, XX, LT, GT and CH.
 func (z *SortedSet[M]) ZAddArgs(ctx context.Context, parent *redpipe.Pipe, k string, args ZAddArgs[M]) *redpipe.Future[int64] {
 	members, err := z.encodeZ(args.Members)
+	if err == nil {
+		err = args.check()
+	}
 	if err != nil {
 		return failed[int64](ctx, z.keys, parent, "ZADD", err)
 	}
@@ -67,6 +91,9 @@ func (z *SortedSet[M]) ZAddArgs(ctx context.Context, parent *redpipe.Pipe, k str
 // args and returns the new score.
 func (z *SortedSet[M]) ZAddArgsIncr(ctx context.Context, parent *redpipe.Pipe, k string, args ZAddArgs[M]) *redpipe.Future[float64] {
 	members, err := z.encodeZ(args.Members)
+	if err == nil {
+		err = args.check()
+	}
 	if err != nil {
 		return failed[float64](ctx, z.keys, parent, "ZADD", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 
 	"github.com/redis/go-redis/v9"
 
@@ -63,8 +64,12 @@ func (s *Struct[T]) Load(ctx context.Context, parent *redpipe.Pipe, key string) 
 }
 
 // LoadFields returns the record at key with only fields loaded; the other
-// fields keep their zero values.
+// fields keep their zero values. With no fields it sends nothing, and its
+// future holds the record with only its key.
 func (s *Struct[T]) LoadFields(ctx context.Context, parent *redpipe.Pipe, key string, fields ...string) *redpipe.Future[T] {
+	if len(fields) == 0 {
+		return redpipe.Settled(s.decode(key, nil))
+	}
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)
 	return redpipe.Then(pipe.HMGet(s.Key(key), fields...), func(replies []any) (T, error) {
@@ -101,13 +106,18 @@ func (s *Struct[T]) decode(key string, raw map[string]string) (T, error) {
 	return rec, nil
 }
 
-// Save writes every field of v (omitempty ones that are zero and nil
-// optional ones left out) and returns how many fields were new; with a
-// TTL, it refreshes the record's expiry.
+// Save writes every field of v (omitempty ones that are zero, and nil
+// pointers, slices and maps, left out) and returns how many fields were
+// new; with a TTL, it refreshes the record's expiry. A record without a
+// key (an empty key field) is refused with ErrRule; one with no field to
+// write sends nothing, and its future holds 0.
 func (s *Struct[T]) Save(ctx context.Context, parent *redpipe.Pipe, v T) *redpipe.Future[int64] {
 	key, args, err := s.encode(v)
-	if err != nil {
+	switch {
+	case err != nil:
 		return failed[int64](ctx, s.keys, parent, "HSET", err)
+	case len(args) == 0:
+		return redpipe.Settled[int64](0, nil)
 	}
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)
@@ -120,8 +130,11 @@ func (s *Struct[T]) Save(ctx context.Context, parent *redpipe.Pipe, v T) *redpip
 // how many it wrote.
 func (s *Struct[T]) SaveNX(ctx context.Context, parent *redpipe.Pipe, v T) *redpipe.Future[int64] {
 	key, args, err := s.encode(v)
-	if err != nil {
+	switch {
+	case err != nil:
 		return failed[int64](ctx, s.keys, parent, "HSETNX", err)
+	case len(args) == 0:
+		return redpipe.Settled[int64](0, nil)
 	}
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)
@@ -150,14 +163,17 @@ func (s *Struct[T]) setNX(pipe *redpipe.Pipe, key string, args []any) *redpipe.F
 func (s *Struct[T]) encode(v T) (string, []any, error) {
 	rv := reflect.ValueOf(v)
 	key := rv.FieldByIndex(s.rec.key).String()
+	if key == "" {
+		return "", nil, fmt.Errorf("%w: a record of %s has no key: its key field is empty", ErrRule, s.name)
+	}
 	var args []any
 	for _, f := range s.rec.fields {
 		fv := rv.FieldByIndex(f.index)
-		if f.required && fv.IsZero() {
+		if f.required && missing(fv) {
 			return "", nil, fmt.Errorf("%w: required field %q is missing", ErrRule, f.name)
 		}
 		switch {
-		case f.optional && fv.IsNil(), f.omitempty && fv.IsZero():
+		case nilValue(fv), f.omitempty && fv.IsZero():
 			continue
 		case f.optional:
 			fv = fv.Elem()
@@ -173,12 +189,16 @@ func (s *Struct[T]) encode(v T) (string, []any, error) {
 
 // Update changes fields of the record at key: each value of changes is
 // written with its field's codec, and a nil value removes its field. It
-// returns how many fields were new; a nil pointer removes its field too.
-// The key field cannot be changed, nor a required field removed.
+// returns how many fields were new; a nil pointer, slice or map removes
+// its field too. The key field cannot be changed, nor a required field
+// removed. No changes send nothing, not even the TTL's EXPIRE.
 func (s *Struct[T]) Update(ctx context.Context, parent *redpipe.Pipe, key string, changes map[string]any) *redpipe.Future[int64] {
 	args, removed, err := s.changes(changes)
-	if err != nil {
+	switch {
+	case err != nil:
 		return failed[int64](ctx, s.keys, parent, "HSET", err)
+	case len(args) == 0 && len(removed) == 0:
+		return redpipe.Settled[int64](0, nil)
 	}
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)
@@ -199,8 +219,11 @@ func (s *Struct[T]) Update(ctx context.Context, parent *redpipe.Pipe, key string
 // values remove nothing. It returns how many fields it wrote.
 func (s *Struct[T]) UpdateNX(ctx context.Context, parent *redpipe.Pipe, key string, changes map[string]any) *redpipe.Future[int64] {
 	args, _, err := s.changes(changes)
-	if err != nil {
+	switch {
+	case err != nil:
 		return failed[int64](ctx, s.keys, parent, "HSETNX", err)
+	case len(args) == 0:
+		return redpipe.Settled[int64](0, nil)
 	}
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)
@@ -215,7 +238,7 @@ func (s *Struct[T]) changes(changes map[string]any) (args []any, removed []strin
 			return nil, nil, err
 		}
 		v := reflect.ValueOf(value)
-		if value == nil || v.Kind() == reflect.Pointer && v.IsNil() {
+		if value == nil || nilValue(v) {
 			if f.required {
 				return nil, nil, fmt.Errorf("%w: required field %q cannot be removed", ErrRule, name)
 			}
@@ -225,9 +248,8 @@ func (s *Struct[T]) changes(changes map[string]any) (args []any, removed []strin
 		if f.optional && v.Kind() == reflect.Pointer {
 			v = v.Elem()
 		}
-		want := f.typ
-		if !v.Type().AssignableTo(want) {
-			return nil, nil, fmt.Errorf("%w: field %q takes a %s, not a %T", ErrRule, name, want, value)
+		if v, err = convert(v, f.typ, name); err != nil {
+			return nil, nil, err
 		}
 		str, err := f.encode(v)
 		if err != nil {
@@ -239,8 +261,12 @@ func (s *Struct[T]) changes(changes map[string]any) (args []any, removed []strin
 }
 
 // Remove removes fields of the record at key; neither a required field nor
-// the key field can be removed.
+// the key field can be removed. With no fields it sends nothing, and its
+// future holds 0.
 func (s *Struct[T]) Remove(ctx context.Context, parent *redpipe.Pipe, key string, fields ...string) *redpipe.Future[int64] {
+	if len(fields) == 0 {
+		return redpipe.Settled[int64](0, nil)
+	}
 	for _, name := range fields {
 		f, err := s.field(name)
 		switch {
@@ -288,10 +314,89 @@ func (s *Struct[T]) IncrByFloat(ctx context.Context, parent *redpipe.Pipe, key, 
 // nor removed.
 func (s *Struct[T]) field(name string) (*field, error) {
 	f, ok := s.rec.byName[name]
-	if !ok {
-		return nil, fmt.Errorf("%w: %q is not a stored field (the key field cannot be changed or removed)", ErrRule, name)
+	switch {
+	case ok:
+		return f, nil
+	case name == s.rec.keyName:
+		return nil, fmt.Errorf("%w: %q is the key field of %s: it cannot be changed or removed", ErrRule, name, s.name)
 	}
-	return f, nil
+	return nil, fmt.Errorf("%w: %s has no field %q", ErrRule, s.name, name)
+}
+
+// missing reports whether v, the value of a required field, is absent: a
+// nil pointer, slice or map, or an empty string. A bool, a number or a
+// struct is always present.
+func missing(v reflect.Value) bool {
+	if v.Kind() == reflect.String {
+		return v.Len() == 0
+	}
+	return nilValue(v)
+}
+
+// nilValue reports whether v is a nil pointer, slice, map or interface:
+// no value, which is not stored.
+func nilValue(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface:
+		return v.IsNil()
+	}
+	return false
+}
+
+// convert returns v as a value of typ, the type of field name: v itself if
+// it is assignable, or the same number if typ is an integer type and v an
+// integer that fits it, or typ a float type and v any number.
+func convert(v reflect.Value, typ reflect.Type, name string) (reflect.Value, error) {
+	if v.Type().AssignableTo(typ) {
+		return v, nil
+	}
+	out := reflect.New(typ).Elem()
+	switch {
+	case isInt(typ.Kind()) && isInt(v.Kind()):
+		if n, ok := intOf(v); ok && typ.Kind() <= reflect.Int64 && !out.OverflowInt(n) {
+			out.SetInt(n)
+			return out, nil
+		}
+		if u, ok := uintOf(v); ok && typ.Kind() > reflect.Int64 && !out.OverflowUint(u) {
+			out.SetUint(u)
+			return out, nil
+		}
+		return reflect.Value{}, fmt.Errorf("%w: field %q takes %s, and %v does not fit", ErrRule, name, withArticle(typ), v)
+	case isFloat(typ.Kind()) && (isInt(v.Kind()) || isFloat(v.Kind())):
+		out.SetFloat(v.Convert(typ).Float())
+		return out, nil
+	}
+	return reflect.Value{}, fmt.Errorf("%w: field %q takes %s, got %s", ErrRule, name, withArticle(typ), withArticle(v.Type()))
+}
+
+func isInt(k reflect.Kind) bool   { return k >= reflect.Int && k <= reflect.Uint64 }
+func isFloat(k reflect.Kind) bool { return k == reflect.Float32 || k == reflect.Float64 }
+
+// intOf returns v, an integer, as an int64, if it fits one.
+func intOf(v reflect.Value) (int64, bool) {
+	if v.Kind() <= reflect.Int64 {
+		return v.Int(), true
+	}
+	u := v.Uint()
+	return int64(u), u <= 1<<63-1
+}
+
+// uintOf returns v, an integer, as a uint64, if it is not negative.
+func uintOf(v reflect.Value) (uint64, bool) {
+	if v.Kind() <= reflect.Int64 {
+		n := v.Int()
+		return uint64(n), n >= 0
+	}
+	return v.Uint(), true
+}
+
+// withArticle names typ with its indefinite article: "an int64", "a string".
+func withArticle(typ reflect.Type) string {
+	name := typ.String()
+	if strings.ContainsRune("aeiouAEIOU", rune(name[0])) {
+		return "an " + name
+	}
+	return "a " + name
 }
 
 // Delete deletes the records of keys and returns how many existed.
