@@ -75,3 +75,60 @@ func TestRedPipeReadsWhatStructSaves(t *testing.T) {
 		"tags": []any{"a", "é"}, "bio": "héllo ✓",
 	}, got)
 }
+
+// writeRecord is Python that makes the hash RedPipe's Struct writes for a
+// record: a field whose value is None is not written; a list field is
+// json.dumps of its value; text is UTF-8.
+const writeRecord = `
+import json, sys
+rec = json.load(sys.stdin)
+h = {}
+for k, v in rec.items():
+    if v is None:
+        continue
+    h[k] = json.dumps(v) if isinstance(v, list) else str(v)
+json.dump(h, sys.stdout)
+`
+
+// TestRedPipeNilField: a nil list is None to RedPipe, which writes no
+// field for None. Struct saves none either, and a record RedPipe writes
+// with a None list loads with a nil slice.
+func TestRedPipeNilField(t *testing.T) {
+	type profile struct {
+		ID   string   `redis:",key"`
+		Name string   `redis:"name"`
+		Tags []string `redis:"tags,json"`
+	}
+	python, err := exec.LookPath("python3")
+	require.NoError(t, err, "python3 is needed to check what RedPipe reads and writes")
+	ctx := context.Background()
+	c := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
+	t.Cleanup(func() { _ = c.Close() })
+	profiles := keyspace.NewStruct[profile]("P")
+
+	root := redpipe.New(c)
+	profiles.Save(ctx, root, profile{ID: "1", Name: "Bob"})
+	require.NoError(t, root.Execute(ctx))
+	saved, err := json.Marshal(c.HGetAll(ctx, "P{1}").Val())
+	require.NoError(t, err)
+	read := exec.Command(python, "-c", `
+import json, sys
+h = json.load(sys.stdin)
+json.dump({"name": h["name"], "has tags": "tags" in h}, sys.stdout)
+`)
+	read.Stdin = bytes.NewReader(saved)
+	out, err := read.Output()
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"name": "Bob", "has tags": false}`, string(out), "no field for None, as RedPipe writes")
+
+	write := exec.Command(python, "-c", writeRecord)
+	write.Stdin = bytes.NewReader([]byte(`{"name": "Ann", "tags": null}`))
+	out, err = write.Output()
+	require.NoError(t, err)
+	var fields map[string]string
+	require.NoError(t, json.Unmarshal(out, &fields))
+	require.NoError(t, c.HSet(ctx, "P{2}", fields).Err())
+	loaded := profiles.Load(ctx, root, "2")
+	require.NoError(t, root.Execute(ctx))
+	assert.Equal(t, profile{ID: "2", Name: "Ann"}, loaded.Val())
+}
