@@ -286,7 +286,11 @@ func (s *Struct[T]) Remove(ctx context.Context, parent *redpipe.Pipe, key string
 // Incr adds n to the integer field of the record at key and returns the
 // result.
 func (s *Struct[T]) Incr(ctx context.Context, parent *redpipe.Pipe, key, field string, n int64) *redpipe.Future[int64] {
-	if _, err := s.field(field); err != nil {
+	f, err := s.field(field)
+	if err == nil && !isInt(f.typ.Kind()) {
+		err = fmt.Errorf("%w: field %q takes %s, not an integer", ErrRule, field, withArticle(f.typ))
+	}
+	if err != nil {
 		return failed[int64](ctx, s.keys, parent, "HINCRBY", err)
 	}
 	pipe := s.pipe(parent)
@@ -299,7 +303,11 @@ func (s *Struct[T]) Incr(ctx context.Context, parent *redpipe.Pipe, key, field s
 // IncrByFloat adds f to the number field of the record at key and returns
 // the result.
 func (s *Struct[T]) IncrByFloat(ctx context.Context, parent *redpipe.Pipe, key, field string, f float64) *redpipe.Future[float64] {
-	if _, err := s.field(field); err != nil {
+	fld, err := s.field(field)
+	if err == nil && !isInt(fld.typ.Kind()) && !isFloat(fld.typ.Kind()) {
+		err = fmt.Errorf("%w: field %q takes %s, not a number", ErrRule, field, withArticle(fld.typ))
+	}
+	if err != nil {
 		return failed[float64](ctx, s.keys, parent, "HINCRBYFLOAT", err)
 	}
 	pipe := s.pipe(parent)
