@@ -125,32 +125,46 @@ func All[T any](fs ...*Future[T]) *Future[[]T] {
 		}
 		out.val = vals
 	}
+	latches := make([]*latch, len(fs))
+	for i, f := range fs {
+		latches[i] = f.latch
+	}
+	return &Future[[]T]{src: out, latch: afterAll(latches, func(*catcher) { collect() })}
+}
+
+// afterAll returns the latch of a future derived from the futures whose
+// latches are latches, or nil, a latch that never opens, if one of them is
+// nil. settle sets the derived future's outcome once all of latches have
+// opened: at once, in the caller's goroutine, with a nil catcher, when
+// they have already; otherwise as a step of the last to open, with the
+// catcher of the root that opened it.
+func afterAll(latches []*latch, settle func(*catcher)) *latch {
 	var pending []*latch
-	for _, f := range fs {
-		if f.latch == nil {
-			return &Future[[]T]{src: out} // never ready, as f
+	for _, l := range latches {
+		if l == nil {
+			return nil
 		}
-		if !f.latch.isOpen() && !slices.Contains(pending, f.latch) {
-			pending = append(pending, f.latch)
+		if !l.isOpen() && !slices.Contains(pending, l) {
+			pending = append(pending, l)
 		}
 	}
 	if len(pending) == 0 {
-		collect()
-		return &Future[[]T]{src: out, latch: opened}
+		settle(nil)
+		return opened
 	}
-	g := &Future[[]T]{src: out, latch: &latch{src: pending[0]}}
+	g := &latch{src: pending[0]}
 	var left atomic.Int64
 	left.Store(int64(len(pending)))
 	for _, l := range pending {
 		last := step{seq: stepSeq.Add(1), run: func(s *stage) {
 			if left.Add(-1) == 0 {
-				collect()
-				s.runSteps(g.latch.open())
+				settle(&s.c)
+				s.runSteps(g.open())
 			}
 		}}
 		if !l.then(last) && left.Add(-1) == 0 { // opened meanwhile; nothing waits on g yet
-			collect()
-			g.latch.open()
+			settle(nil)
+			g.open()
 		}
 	}
 	return g

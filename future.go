@@ -177,6 +177,43 @@ func Then[T, U any](f *Future[T], fn func(T) (U, error)) *Future[U] {
 	return g
 }
 
+// Then2 returns a future derived from a and b by fn, for a function that
+// needs two futures of different types. It is ready once both are: with
+// fn's result when both succeeded, or with the error of the first of a and
+// b that failed, in that order, unchanged (fn is not called).
+//
+// fn runs once, as Then's does: at once, in the goroutine that calls
+// Then2, when both are ready already; otherwise in the goroutine that
+// executes the root that settles the later of them, after every future of
+// that stage has settled, in the order Then, Then2 and [Chain] were
+// called. If fn panics there, the derived future fails with a
+// [*PanicError], everything else still settles and runs, and then that
+// root's Execute panics with it.
+func Then2[A, B, C any](a *Future[A], b *Future[B], fn func(A, B) (C, error)) *Future[C] {
+	out := new(outcome[C])
+	derive := func() {
+		va, err := a.Result()
+		if err != nil {
+			out.err = err
+			return
+		}
+		vb, err := b.Result()
+		if err != nil {
+			out.err = err
+			return
+		}
+		out.val, out.err = fn(va, vb)
+	}
+	l := afterAll([]*latch{a.latch, b.latch}, func(c *catcher) {
+		if c == nil {
+			derive()
+		} else if p := c.try("a Then2 function", derive); p != nil {
+			out.val, out.err = *new(C), p
+		}
+	})
+	return &Future[C]{src: out, latch: l}
+}
+
 // outcome is the reply of a future made by Then.
 type outcome[T any] struct {
 	val T

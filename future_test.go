@@ -3,6 +3,7 @@ package redpipe_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"sync"
 	"testing"
@@ -94,5 +95,53 @@ func TestThenErrorIsNotWrapped(t *testing.T) {
 		require.NoError(t, root.Execute(ctx))
 		assert.Equal(t, sentinel, f.Err())
 		assert.False(t, f.Val(), "a failed future's Val is the zero value")
+	})
+}
+
+// TestThen2 combines futures of two types: fn runs once both have
+// settled, on one root or on two; the first error, in argument order,
+// passes unchanged; a panic fails the derived future and is raised by the
+// root that ran fn.
+func TestThen2(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		c, _ := newClient(t, b.start(t))
+		require.NoError(t, c.Set(ctx, "name", "Ada", 0).Err())
+		describe := func(name string, visits int64) (string, error) { return fmt.Sprintf("%s: %d", name, visits), nil }
+
+		root := redpipe.New(c)
+		name := root.Get("name")
+		visits := root.Incr("visits")
+		both := redpipe.Then2(name, visits, describe)
+		badA := redpipe.Then2(root.Incr("name"), visits, func(int64, int64) (int, error) { return 1, nil })
+		badB := redpipe.Then2(name, root.Incr("name"), func(string, int64) (int, error) { return 1, nil })
+		assert.False(t, both.Ready())
+		require.Error(t, root.Execute(ctx))
+		assert.Equal(t, "Ada: 1", both.Val())
+		assert.ErrorContains(t, badA.Err(), "not an integer")
+		assert.ErrorContains(t, badB.Err(), "not an integer")
+
+		first, second := redpipe.New(c), redpipe.New(c)
+		later := redpipe.Then2(first.Get("name"), second.Incr("visits"), describe)
+		require.NoError(t, first.Execute(ctx))
+		assert.False(t, later.Ready(), "waits for both")
+		require.NoError(t, second.Execute(ctx))
+		assert.Equal(t, "Ada: 2", later.Val())
+
+		now := redpipe.Then2(redpipe.Settled("Bob", nil), redpipe.Settled[int64](3, nil), describe)
+		require.True(t, now.Ready(), "both ready: fn ran at once")
+		assert.Equal(t, "Bob: 3", now.Val())
+		failed := redpipe.Then2(redpipe.Settled("", errors.New("a")), redpipe.Settled[int64](0, errors.New("b")), describe)
+		assert.EqualError(t, failed.Err(), "a", "the first error, in argument order")
+
+		root = redpipe.New(c)
+		boom := redpipe.Then2(root.Get("name"), root.Incr("visits"), func(string, int64) (int, error) { panic("boom") })
+		func() {
+			defer func() { panicError(t, recover(), "boom") }()
+			_ = root.Execute(ctx)
+			t.Fatal("Execute did not panic")
+		}()
+		var pe *redpipe.PanicError
+		require.ErrorAs(t, boom.Err(), &pe)
 	})
 }
