@@ -2,9 +2,10 @@
 // typed [Future] at once, and pipelines nest, so batching code can be split
 // into reusable functions.
 //
-// A [Pipe] queues commands; each of its methods, one per command of
-// go-redis's [redis.Cmdable], returns a *Future that is settled when the
-// root pipe executes. A pipe made by [Pipeline] under a parent is a child:
+// A [Pipe] queues commands; each of its command methods, one per command
+// of go-redis's [redis.Cmdable], returns a *Future that is settled when the
+// root pipe executes. Its other methods are few: [Pipe.Execute],
+// [Pipe.Reset], [Pipe.OnExecute], [Pipe.Len], [Pipe.Close] and [Pipe.Do]. A pipe made by [Pipeline] under a parent is a child:
 // its [Pipe.Execute] hands its commands to the parent without any I/O. Only
 // a root talks to Redis, in one round trip per connection through one
 // [redis.Pipeliner] each, all connections at once. A root is made on a
@@ -46,7 +47,8 @@
 // pipelines of read-only commands keep go-redis's retries (see
 // [RetryWrites]). An argument go-redis cannot write
 // fails its own command when it is queued, and that command is never sent.
-// [Then] derives a future from a future; its function runs once every
+// [Then] derives a future from a future, [Then2] from two of different
+// types; its function runs once every
 // future of the batch has settled. [Pipe.OnExecute] runs callbacks after
 // that, and [Pipe.Reset] drops what a pipe has queued, settling its futures
 // with [ErrDiscarded]. A panic in a Then function or a callback fails only

@@ -88,8 +88,13 @@ func (t *target) label() string {
 // holds to Redis when it executes; a child pipe hands what it holds to its
 // parent (see [Pipeline]).
 //
-// Commands are queued by the methods of Pipe, one per go-redis command (see
-// commands_gen.go), and by [Pipe.Do]. Each costs the allocations go-redis
+// Six methods of Pipe are not commands: [Pipe.Execute] sends (or hands
+// up) what the pipe holds, [Pipe.Reset] drops it, [Pipe.OnExecute]
+// registers a callback, [Pipe.Len] counts what is queued, [Pipe.Close]
+// ends a root made with [AutoFlush], and [Pipe.Do] queues any command by
+// its words. Every other method is a command, one per go-redis command,
+// with go-redis's name and parameters less the context (commands_gen.go;
+// go-redis's [redis.Cmdable] documents them). Each command costs the allocations go-redis
 // makes for the command, and sends nothing. Its Future, three words, is
 // allocated with its batch: a batch holds its first two futures, the
 // others come in blocks of up to 21, and a pipe's first batch is

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -105,5 +106,34 @@ func TestPipeHasEveryCommand(t *testing.T) {
 	slices.Sort(own)
 	if !slices.Equal(own, pipeMethods) {
 		t.Errorf("hand-written methods of *Pipe = %q; pipeMethods = %q", own, pipeMethods)
+	}
+}
+
+// TestDocsNameOwnMethods checks that the package doc and Pipe's doc name
+// each hand-written method of Pipe, the few that are not commands, so a
+// reader finds them among the generated ones.
+func TestDocsNameOwnMethods(t *testing.T) {
+	fset := token.NewFileSet()
+	pkgDoc, err := parser.ParseFile(fset, filepath.Join("..", "..", "doc.go"), nil, parser.ParseComments|parser.PackageClauseOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pipeline, err := parser.ParseFile(fset, filepath.Join("..", "..", "pipeline.go"), nil, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pipeDoc string
+	for _, d := range pipeline.Decls {
+		if gd, ok := d.(*ast.GenDecl); ok && gd.Tok == token.TYPE && gd.Specs[0].(*ast.TypeSpec).Name.Name == "Pipe" {
+			pipeDoc = gd.Doc.Text()
+		}
+	}
+	docs := map[string]string{"the package doc": pkgDoc.Doc.Text(), "Pipe's doc": pipeDoc}
+	for where, doc := range docs {
+		for _, m := range pipeMethods {
+			if !strings.Contains(doc, "[Pipe."+m+"]") {
+				t.Errorf("%s does not name [Pipe.%s]", where, m)
+			}
+		}
 	}
 }
