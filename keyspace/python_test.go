@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-redpipe/redpipe"
+	"github.com/go-redpipe/redpipe/internal/redistest"
 	"github.com/go-redpipe/redpipe/keyspace"
 )
 
@@ -44,8 +45,7 @@ func TestRedPipeReadsWhatStructSaves(t *testing.T) {
 		Tags   []string `redis:"tags,json"`
 		Bio    string   `redis:"bio"`
 	}
-	python, err := exec.LookPath("python3")
-	require.NoError(t, err, "python3 is needed to check what RedPipe reads")
+	python := redistest.RequirePython(t)
 	ctx := context.Background()
 	c := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
 	t.Cleanup(func() { _ = c.Close() })
@@ -99,8 +99,7 @@ func TestRedPipeNilField(t *testing.T) {
 		Name string   `redis:"name"`
 		Tags []string `redis:"tags,json"`
 	}
-	python, err := exec.LookPath("python3")
-	require.NoError(t, err, "python3 is needed to check what RedPipe reads and writes")
+	python := redistest.RequirePython(t)
 	ctx := context.Background()
 	c := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
 	t.Cleanup(func() { _ = c.Close() })
