@@ -58,15 +58,12 @@ func newRecord(name string, t reflect.Type, codecs map[string]any) *record {
 	r := &record{byName: make(map[string]*field)}
 	for i := range t.NumField() {
 		sf := t.Field(i)
-		tag, hasTag := sf.Tag.Lookup("redis")
-		if tag == "-" || !sf.IsExported() {
-			continue
+		tag := sf.Tag.Get("redis")
+		if tag == "" || tag == "-" || !sf.IsExported() {
+			continue // as go-redis's HSet and Scan of a struct
 		}
 		parts := strings.Split(tag, ",")
 		f := field{name: parts[0], index: sf.Index}
-		if f.name == "" || !hasTag {
-			f.name = sf.Name
-		}
 		isKey, isJSON := false, false
 		for _, opt := range parts[1:] {
 			switch opt {
@@ -90,7 +87,13 @@ func newRecord(name string, t reflect.Type, codecs map[string]any) *record {
 				fail("the key field %s is a %s, not a string", sf.Name, sf.Type)
 			}
 			r.key, r.keyName = sf.Index, f.name
+			if f.name == "" {
+				r.keyName = sf.Name
+			}
 			continue
+		}
+		if f.name == "" {
+			continue // a tag without a name: go-redis stores no field for it
 		}
 		typ := sf.Type
 		if typ.Kind() == reflect.Pointer && !isJSON {

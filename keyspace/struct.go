@@ -18,16 +18,22 @@ var ErrRule = errors.New("redpipe: keyspace: record rule broken")
 
 // Struct is a keyspace of records: Go structs of type T stored as Redis
 // hashes, as RedPipe's Struct. The fields of T are described by `redis`
-// tags, compatible with go-redis's own, with options after a comma:
+// tags, read as go-redis's HSet and Scan of a struct read them (a field
+// without a tag, or with a tag without a name, is not stored), with
+// options after a comma:
 //
 //	type User struct {
 //		ID    string    `redis:",key"`          // the record's key: stored at U{<ID>}, not a field
-//		Name  string    `redis:"name,required"` // never zero on Save, never removed
+//		Name  string    `redis:"name,required"` // present on Save, never removed
 //		Age   int64     `redis:"age"`
 //		Tags  []string  `redis:"tags,json"`     // any type, as JSON
 //		Seen  time.Time `redis:"seen,omitempty"` // not written when zero
 //		Notes string    `redis:"-"`             // not stored
+//		Draft string                            // not stored: no tag
 //	}
+//
+// A value is present unless it is a nil pointer, slice or map, or an
+// empty string; a nil pointer, slice or map is not stored.
 //
 // A field is stored by the codec of its Go type: strings as they are,
 // []byte, every int and uint kind in decimal, floats and bools as

@@ -238,3 +238,40 @@ func TestStructSaveNXRefusalsAndOn(t *testing.T) {
 	assert.Equal(t, "Rex", b.HGet(ctx, "P{1}", "name").Val(), "the records live on the keyspace's connection")
 	assert.Equal(t, int64(0), a.Exists(ctx, "P{1}").Val())
 }
+
+// TestStructTagsAsGoRedis: Struct stores the fields go-redis's HSet of the
+// same struct stores, and go-redis's Scan reads them back: untagged fields,
+// tags without a name and "-" are not stored; a field of a type without a
+// codec that is not stored is no error.
+func TestStructTagsAsGoRedis(t *testing.T) {
+	type rec struct {
+		ID       string `redis:",key"`
+		Name     string `redis:"name"`
+		Untagged string
+		Empty    string `redis:""`
+		NoName   string `redis:",omitempty"`
+		Skipped  string `redis:"-"`
+		Ch       chan int
+		Count    int `redis:"count"`
+	}
+	eachBackend(t, func(t *testing.T, c *redis.Client) {
+		ctx := context.Background()
+		records := keyspace.NewStruct[rec]("R")
+		v := rec{ID: "1", Name: "a", Untagged: "u", Empty: "e", NoName: "n", Skipped: "s", Count: 2}
+		root := redpipe.New(c)
+		saved := records.Save(ctx, root, v)
+		require.NoError(t, root.Execute(ctx))
+		assert.EqualValues(t, 2, saved.Val())
+		require.NoError(t, c.HSet(ctx, "G", v).Err())
+		ours, err := c.HKeys(ctx, "R{1}").Result()
+		require.NoError(t, err)
+		theirs, err := c.HKeys(ctx, "G").Result()
+		require.NoError(t, err)
+		assert.ElementsMatch(t, theirs, ours, "the fields go-redis stores")
+		assert.ElementsMatch(t, []string{"name", "count"}, ours)
+
+		var scanned rec
+		require.NoError(t, c.HGetAll(ctx, "R{1}").Scan(&scanned))
+		assert.Equal(t, rec{Name: "a", Count: 2}, scanned, "go-redis's Scan reads what Struct saved")
+	})
+}
