@@ -116,6 +116,9 @@ func TestClusterCrossSlotFailsOnlyItsFuture(t *testing.T) {
 			require.Error(t, cross.Err())
 			assert.True(t, strings.HasPrefix(cross.Err().Error(), "CROSSSLOT"), cross.Err().Error())
 			assert.ErrorIs(t, err, cross.Err())
+			if r.name == "New" { // a cluster client's label names its addresses
+				assert.Equal(t, "cluster "+strings.Join(cluster.Addrs(), ","), execErr.Commands[0].Label)
+			}
 			assert.Equal(t, "OK", setA.Val())
 			assert.Equal(t, "OK", setB.Val())
 			assert.Equal(t, []any{nil, nil}, sameSlot.Val(), "keys sharing a hash tag share a slot")

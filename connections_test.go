@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -141,4 +142,50 @@ func TestRegistriesKeepConnectionsApart(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestOnNamesTheRootsClient: On given to New names the root's own client,
+// and a child made with the same On sends to it, not to the client
+// registered under that name: one label never stands for two clients.
+func TestOnNamesTheRootsClient(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		registered, _ := newClient(t, b.start(t))
+		own, _ := newClient(t, b.start(t))
+		name := register(t, registered)
+		require.NoError(t, registered.Set(ctx, "str", "x", 0).Err())
+		require.NoError(t, own.Set(ctx, "str", "x", 0).Err())
+
+		root := redpipe.New(own, redpipe.On(name))
+		child := redpipe.Pipeline(root, redpipe.On(name))
+		child.Incr("n")
+		child.Incr("str") // fails: names its connection
+		require.NoError(t, child.Execute(ctx))
+		root.Incr("str")
+		var execErr *redpipe.ExecError
+		require.ErrorAs(t, root.Execute(ctx), &execErr)
+		require.Len(t, execErr.Commands, 2)
+		assert.Equal(t, execErr.Commands[0].Label, execErr.Commands[1].Label)
+		assert.Equal(t, fmt.Sprintf("connection %q", name), execErr.Commands[0].Label)
+		assert.Equal(t, "1", own.Get(ctx, "n").Val(), "the child sent to the root's client")
+		assert.Zero(t, registered.Exists(ctx, "n").Val())
+	})
+}
+
+// TestClientLabelsNameAddresses: the label of a ring or a cluster client
+// names its addresses.
+func TestClientLabelsNameAddresses(t *testing.T) {
+	ctx := context.Background()
+	a, b := miniredis.RunT(t), miniredis.RunT(t)
+	ring := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": a.Addr(), "b": b.Addr()}})
+	t.Cleanup(func() { _ = ring.Close() })
+	require.NoError(t, ring.Set(ctx, "str", "x", 0).Err())
+	root := redpipe.New(ring)
+	root.Incr("str")
+	var execErr *redpipe.ExecError
+	require.ErrorAs(t, root.Execute(ctx), &execErr)
+	label := execErr.Commands[0].Label
+	assert.True(t, strings.HasPrefix(label, "ring "), label)
+	assert.Contains(t, label, a.Addr())
+	assert.Contains(t, label, b.Addr())
 }

@@ -47,11 +47,25 @@ func Pipeline(parent *Pipe, opts ...Option) *Pipe {
 			panic("redpipe: MaxHeld given to a child: only a root made with AutoFlush holds commands for others")
 		}
 		if o.named {
-			p.to = &target{name: o.name, named: true, reg: parent.target().reg}
+			p.to = named(parent, o.name)
 		}
 		p.tx = p.tx || o.tx
 	}
 	return p
+}
+
+// named returns where a child of parent made with On(name) sends: the
+// root's own client when the root was made by New with the same On,
+// otherwise the connection registered under name.
+func named(parent *Pipe, name string) *target {
+	root := parent
+	for root.parent != nil {
+		root = root.parent
+	}
+	if to := root.target(); to.client != nil && to.named && to.name == name {
+		return to
+	}
+	return &target{name: name, named: true, reg: parent.target().reg}
 }
 
 // handUp is the Execute of a child, with ctx: it hands what p holds to its

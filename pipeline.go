@@ -3,6 +3,9 @@ package redpipe
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/redis/go-redis/v9"
@@ -47,8 +50,11 @@ func ChunkSize(n int) Option {
 // (see [ConnectNamed]; "" is the default connection). The name is looked up
 // when the root executes: an unknown name fails the commands queued for it
 // with [ErrNoConnection] then. The children of the pipe inherit the
-// connection. Given to [New], On names the client in error messages and
-// in [CommandError].Conn; the client is the one New was given.
+// connection. Given to [New], On names the root's own client: in error
+// messages, reports and [CommandError].Conn, and for its children, so that
+// a child made with the same On under that root sends to the root's
+// client, not to the one registered under name; one name never stands for
+// two clients in one batch.
 func On(name string) Option {
 	return func(o *options) { o.name, o.named = name, true }
 }
@@ -73,13 +79,20 @@ type sender interface {
 	TxPipeline() redis.Pipeliner
 }
 
-// label names the connection in error messages.
+// label names the connection in error messages: by its name for a
+// registered one or one named with On, otherwise by its addresses.
 func (t *target) label() string {
 	if t.client == nil || t.named {
 		return connLabel(t.name)
 	}
-	if s, ok := t.client.(fmt.Stringer); ok {
-		return "client " + s.String()
+	switch c := t.client.(type) {
+	case *redis.ClusterClient:
+		return "cluster " + strings.Join(c.Options().Addrs, ",")
+	case *redis.Ring:
+		addrs := slices.Sorted(maps.Values(c.Options().Addrs))
+		return "ring " + strings.Join(addrs, ",")
+	case fmt.Stringer:
+		return "client " + c.String()
 	}
 	return fmt.Sprintf("client %T", t.client)
 }
