@@ -13,17 +13,22 @@
 //	pipe := redpipe.Pipeline(parent)
 //	defer pipe.Execute(ctx)
 //
-// pipeexec reports a pipe that is neither executed nor reset (Execute or
-// Reset, deferred or not) on some path from where it is made to a return
-// of the function, unless the pipe is handed elsewhere, where its Execute
-// may run: returned, stored, passed to a function other than redpipe's
-// own, or used in a function literal. Test files are not checked: tests
-// leave pipes unexecuted on purpose. It is in the spirit of go vet's
-// lostcancel.
+// pipeexec reports a pipe that is neither executed, reset nor closed
+// (Execute, Reset or Close, deferred or not) on some path from where it is
+// made to a return of the function, unless the pipe is handed elsewhere,
+// where its Execute may run: returned, stored, passed to a function other
+// than redpipe's own, or used in a function literal. Assigning it to the
+// blank identifier hands it nowhere. It also reports a pipe that is made
+// and used without being bound to a name, as in
+// redpipe.Pipeline(p).Incr("k"): nothing can execute it. A root made with
+// redpipe.AutoFlush is ended by Close, and the report says so. Test files
+// are not checked: tests leave pipes unexecuted on purpose. It is in the
+// spirit of go vet's lostcancel.
 package pipeexec
 
 import (
 	"go/ast"
+	"go/format"
 	"go/types"
 	"strings"
 
@@ -75,6 +80,11 @@ func checkFunc(pass *analysis.Pass, body *ast.BlockStmt, g *cfg.CFG) {
 		switch n := n.(type) {
 		case *ast.FuncLit:
 			return false // checked on its own
+		case *ast.SelectorExpr:
+			if makesPipe(pass, n.X) && !ends(n.Sel.Name) {
+				pass.Reportf(n.X.Pos(), "this pipe is used without a name, so nothing executes it: bind it, as in pipe := %s, and defer pipe.%s(ctx)",
+					render(pass, n.X), end(pass, n.X))
+			}
 		case *ast.AssignStmt:
 			for i, rhs := range n.Rhs {
 				if i >= len(n.Lhs) || !makesPipe(pass, rhs) {
@@ -89,13 +99,46 @@ func checkFunc(pass *analysis.Pass, body *ast.BlockStmt, g *cfg.CFG) {
 					continue
 				}
 				if path := unexecutedPath(pass, g, n, v); path != nil {
-					pass.Reportf(n.Pos(), "pipe %s is not executed on every path: line %d leaves it unexecuted (defer %s.Execute(ctx) where it is made)",
-						v.Name(), pass.Fset.Position(path.Pos()).Line, v.Name())
+					method := end(pass, rhs)
+					pass.Reportf(n.Pos(), "%s is not %s on every path: line %d leaves it open (defer %s.%s(ctx) where it is made)",
+						v.Name(), strings.ToLower(method[:1])+method[1:]+"d", pass.Fset.Position(path.Pos()).Line, v.Name(), method)
 				}
 			}
 		}
 		return true
 	})
+}
+
+// ends reports whether the method named name ends a pipe: Execute, Reset
+// or Close.
+func ends(name string) bool {
+	return name == "Execute" || name == "Reset" || name == "Close"
+}
+
+// end returns the method that ends the pipe made by e: Close for a root
+// made with redpipe.AutoFlush, which executes itself, Execute for others.
+func end(pass *analysis.Pass, e ast.Expr) string {
+	call := ast.Unparen(e).(*ast.CallExpr)
+	for _, arg := range call.Args {
+		opt, ok := ast.Unparen(arg).(*ast.CallExpr)
+		if !ok {
+			continue
+		}
+		if fn, ok := typeutil.Callee(pass.TypesInfo, opt).(*types.Func); ok && fn.Pkg() != nil &&
+			fn.Pkg().Path() == redpipe && fn.Name() == "AutoFlush" {
+			return "Close"
+		}
+	}
+	return "Execute"
+}
+
+// render returns the source of e, for messages.
+func render(pass *analysis.Pass, e ast.Expr) string {
+	var b strings.Builder
+	if err := format.Node(&b, pass.Fset, e); err != nil {
+		return "redpipe.Pipeline(parent)"
+	}
+	return b.String()
 }
 
 // makesPipe reports whether e calls redpipe.Pipeline or redpipe.New.
@@ -127,6 +170,14 @@ func escapes(pass *analysis.Pass, body *ast.BlockStmt, v *types.Var, def *ast.Id
 		case *ast.SelectorExpr:
 			if id, ok := n.X.(*ast.Ident); ok && pass.TypesInfo.Uses[id] == v {
 				allowed[id] = inLit == 0
+			}
+		case *ast.AssignStmt:
+			for i, lhs := range n.Lhs {
+				if blank, ok := lhs.(*ast.Ident); ok && blank.Name == "_" && i < len(n.Rhs) {
+					if id, ok := ast.Unparen(n.Rhs[i]).(*ast.Ident); ok && pass.TypesInfo.Uses[id] == v {
+						allowed[id] = true // _ = pipe hands it nowhere
+					}
+				}
 			}
 		case *ast.CallExpr:
 			if keepsPipe(pass, n) {
@@ -228,7 +279,8 @@ func exit(b *cfg.Block) ast.Node {
 	return last
 }
 
-// used reports whether nodes call v.Execute or v.Reset, deferred or not.
+// used reports whether nodes call v.Execute, v.Reset or v.Close, deferred
+// or not.
 func used(pass *analysis.Pass, nodes []ast.Node, v *types.Var) bool {
 	found := false
 	for _, n := range nodes {
@@ -240,7 +292,7 @@ func used(pass *analysis.Pass, nodes []ast.Node, v *types.Var) bool {
 				return false
 			}
 			sel, ok := n.(*ast.SelectorExpr)
-			if !ok || (sel.Sel.Name != "Execute" && sel.Sel.Name != "Reset") {
+			if !ok || !ends(sel.Sel.Name) {
 				return true
 			}
 			if id, ok := sel.X.(*ast.Ident); ok && pass.TypesInfo.Uses[id] == v {

@@ -15,12 +15,12 @@ func idiom(ctx context.Context, parent *redpipe.Pipe) int {
 }
 
 func missingDefer(ctx context.Context, parent *redpipe.Pipe) int {
-	pipe := redpipe.Pipeline(parent) // want `pipe pipe is not executed on every path`
+	pipe := redpipe.Pipeline(parent) // want `pipe is not executed on every path`
 	return pipe.Incr("k")
 }
 
 func earlyReturn(ctx context.Context, parent *redpipe.Pipe, skip bool) error {
-	pipe := redpipe.Pipeline(parent) // want `pipe pipe is not executed on every path: line 25 leaves it unexecuted`
+	pipe := redpipe.Pipeline(parent) // want `pipe is not executed on every path: line 25 leaves it open \(defer pipe.Execute\(ctx\) where it is made\)`
 	if skip {
 		return errors.New("skipped")
 	}
@@ -39,7 +39,7 @@ func executedOnEveryPath(ctx context.Context, c any, skip bool) error {
 }
 
 func rootNeverExecuted(c any) {
-	root := redpipe.New(c) // want `pipe root is not executed on every path`
+	root := redpipe.New(c) // want `root is not executed on every path`
 	root.Incr("k")
 }
 
@@ -60,7 +60,7 @@ func returned(parent *redpipe.Pipe) *redpipe.Pipe {
 
 // childOnly makes a child of a pipe it never executes.
 func childOnly(ctx context.Context, parent *redpipe.Pipe) {
-	pipe := redpipe.Pipeline(parent) // want `pipe pipe is not executed on every path`
+	pipe := redpipe.Pipeline(parent) // want `pipe is not executed on every path`
 	child := redpipe.Pipeline(pipe)
 	defer child.Execute(ctx)
 	redpipe.Chain(pipe, nil, nil)
@@ -85,4 +85,29 @@ func panics(parent *redpipe.Pipe) {
 	pipe := redpipe.Pipeline(parent)
 	pipe.Incr("k")
 	panic("no")
+}
+
+// sharedRoot is closed on every path: a root made with AutoFlush executes
+// itself, and Close ends it.
+func sharedRoot(ctx context.Context, c any) {
+	shared := redpipe.New(c, redpipe.AutoFlush(0, 0, 4))
+	defer shared.Close(ctx)
+	shared.Incr("k")
+}
+
+func sharedRootNeverClosed(c any) {
+	shared := redpipe.New(c, redpipe.AutoFlush(0, 0, 4)) // want `shared is not closed on every path: line \d+ leaves it open \(defer shared.Close\(ctx\) where it is made\)`
+	shared.Incr("k")
+}
+
+// unbound makes a pipe it never names: nothing can execute it.
+func unbound(parent *redpipe.Pipe) int {
+	return redpipe.Pipeline(parent).Incr("k") // want `this pipe is used without a name, so nothing executes it: bind it, as in pipe := redpipe.Pipeline\(parent\), and defer pipe.Execute\(ctx\)`
+}
+
+// blank hands its pipe nowhere.
+func blank(c any) {
+	root := redpipe.Pipeline(nil) // want `root is not executed on every path`
+	root.Incr("k")
+	_ = root
 }
