@@ -169,7 +169,7 @@ func TestJSON(t *testing.T) {
 		Tags []string `json:"tags"`
 	}
 	checkStored(t, "JSON", codec.JSON[record](), []stored[record]{
-		{record{"Ada", []string{"x", "y"}}, `{"name":"Ada","tags":["x","y"]}`},
+		{record{"Ada", []string{"x", "y"}}, `{"name": "Ada", "tags": ["x", "y"]}`},
 	}, func(a, b record) bool {
 		return a.Name == b.Name && strings.Join(a.Tags, ",") == strings.Join(b.Tags, ",")
 	})

@@ -8,10 +8,19 @@ import (
 
 // JSON returns the codec that stores a T as JSON, as RedPipe's ListField
 // and DictField do; RedPipe reads what it writes, and it reads what
-// RedPipe writes. It refuses what encoding/json cannot write (NaN,
-// channels, ...) and strings that are not valid UTF-8, which JSON cannot
-// hold. A value reads back as encoding/json reads it: a number in an any
-// becomes a float64.
+// RedPipe writes. It writes what Python's json.dumps writes with its
+// defaults, so that a JSON member of a set or sorted set is the same
+// bytes on both sides: `{"a": 1, "b": [1.0, "\u00e9"]}`, with ", " and
+// ": " between items, every character outside printable ASCII as \uXXXX
+// (a surrogate pair above U+FFFF), and a float as Python writes it (1.0,
+// 1e+16), an integer as an integer. Which values are written how follows
+// encoding/json: json tags, Marshalers, []byte as base64, map keys
+// sorted. A Python dict keeps its insertion order instead, so only members
+// whose key order both sides agree on match. In a struct with an embedded
+// field or a ",string" field, and in what a Marshaler writes, an integral
+// float is written as an integer. It refuses what JSON cannot hold (NaN,
+// channels, ...) and strings that are not valid UTF-8. A value reads back
+// as encoding/json reads it: a number in an any becomes a float64.
 func JSON[T any]() Codec[T] { return jsonCodec[T]{} }
 
 type jsonCodec[T any] struct{}
@@ -20,9 +29,9 @@ func (jsonCodec[T]) Encode(v T) (string, error) {
 	if !validUTF8(reflect.ValueOf(v), 0) {
 		return "", invalid("a string is not valid UTF-8")
 	}
-	b, err := json.Marshal(v)
+	b, err := appendPy(nil, reflect.ValueOf(v), 0)
 	if err != nil {
-		return "", invalid("%v", err)
+		return "", err
 	}
 	return string(b), nil
 }

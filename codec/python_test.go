@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/go-redpipe/redpipe/codec"
+	"github.com/go-redpipe/redpipe/internal/redistest"
 )
 
 // readBack is Python that reads stored bytes as RedPipe's fields decode
@@ -34,10 +35,7 @@ json.dump(out, sys.stdout)
 // TestPythonReadsWhatCodecsWrite encodes values with the codecs and reads
 // them back with Python, as RedPipe does.
 func TestPythonReadsWhatCodecsWrite(t *testing.T) {
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		t.Fatalf("python3 is needed to check what RedPipe reads: %v", err)
-	}
+	python := redistest.RequirePython(t)
 	type item struct {
 		kind string
 		enc  string
@@ -97,6 +95,58 @@ func TestPythonReadsWhatCodecsWrite(t *testing.T) {
 		}
 		if string(g) != string(w) {
 			t.Errorf("%s %q: Python read %s; want %s", it.kind, it.enc, g, w)
+		}
+	}
+}
+
+// dumps is Python that writes each value of a list of Python literals
+// with json.dumps and its defaults, as RedPipe's ListField and DictField
+// store them.
+const dumps = `
+import ast, json, sys
+json.dump([json.dumps(ast.literal_eval(src)) for src in json.load(sys.stdin)], sys.stdout)
+`
+
+// TestJSONWritesWhatPythonDumps has Python write the same values as JSON
+// does, and compares the bytes: a JSON member written by either side is
+// found by the other.
+func TestJSONWritesWhatPythonDumps(t *testing.T) {
+	python := redistest.RequirePython(t)
+	cases := []struct {
+		python string // the value as a Python literal
+		v      any
+	}{
+		{`{"a": 1, "b": "test"}`, map[string]any{"a": 1, "b": "test"}},
+		{`[1, "a"]`, []any{1, "a"}},
+		{`{"\u00e9": [1, 2]}`, map[string][]int{"é": {1, 2}}},
+		{`[1.0, 0.5, 1e16, 1e-07, 123456789.125, 1e300, -0.0, 5e-324, 1234567890123456.0, 0.0001]`,
+			[]float64{1, 0.5, 1e16, 1e-7, 123456789.125, 1e300, math.Copysign(0, -1), 5e-324, 1234567890123456, 1e-4}},
+		{`"h\u00e9llo \U0001F600 <a&b> \t \x01 \x7f \u2028"`, "héllo 😀 <a&b> \t \x01 \x7f \u2028"},
+		{`{"empty": {}, "list": [1, [2, {"x": None}]], "none": []}`, map[string]any{"list": []any{1, []any{2, map[string]any{"x": nil}}}, "empty": map[string]any{}, "none": []any{}}},
+		{`[True, False, None]`, []any{true, false, nil}},
+	}
+	srcs := make([]string, len(cases))
+	for i, c := range cases {
+		srcs[i] = c.python
+	}
+	in, err := json.Marshal(srcs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(python, "-c", dumps)
+	cmd.Stdin = bytes.NewReader(in)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("python3: %v", err)
+	}
+	var want []string
+	if err := json.Unmarshal(out, &want); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range cases {
+		got, err := codec.JSON[any]().Encode(c.v)
+		if err != nil || got != want[i] {
+			t.Errorf("JSON.Encode(%#v) = %s, %v; Python's json.dumps(%s) = %s", c.v, got, err, c.python, want[i])
 		}
 	}
 }
