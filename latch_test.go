@@ -86,9 +86,9 @@ func TestWait(t *testing.T) {
 		n := root.Incr("n")
 		derived := redpipe.Then(n, func(v int64) (int64, error) { return 10 * v, nil })
 
+		start := time.Now() // before the deadline is set: it is 50 ms after
 		short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 		defer cancel()
-		start := time.Now()
 		v, err := n.Wait(short)
 		assert.ErrorIs(t, err, context.DeadlineExceeded, "nothing executes the root")
 		assert.Equal(t, int64(0), v)
