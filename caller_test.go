@@ -17,6 +17,7 @@ import (
 // takes them: its commands are not sent, and their futures fail at once
 // with ErrNotSent and the context's error; the other's run.
 func TestCallerGivesUp(t *testing.T) {
+	t.Parallel() // waits on servers and stalls more than it computes
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := waitCtx(t)
 		client, _ := newClient(t, b.start(t))
@@ -62,6 +63,7 @@ func TestCallerGivesUp(t *testing.T) {
 // that is already done: the root refuses it whole, and the child's
 // Execute says why.
 func TestCallerDoneAtHandOff(t *testing.T) {
+	t.Parallel() // waits on servers and stalls more than it computes
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := waitCtx(t)
 		client, trips := newClient(t, b.start(t))
@@ -83,6 +85,7 @@ func TestCallerDoneAtHandOff(t *testing.T) {
 // TestCallerFlushedFirst ends a caller's context after a flush took its
 // commands: they are sent, and their futures hold the replies.
 func TestCallerFlushedFirst(t *testing.T) {
+	t.Parallel() // waits on servers and stalls more than it computes
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := waitCtx(t)
 		client, _ := newClient(t, b.start(t))

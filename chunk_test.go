@@ -12,6 +12,7 @@ import (
 )
 
 func TestChunks(t *testing.T) {
+	t.Parallel() // round trips on servers of its own
 	cases := []struct {
 		name  string
 		opts  []redpipe.Option

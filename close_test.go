@@ -78,6 +78,7 @@ func TestAutoFlushClose(t *testing.T) {
 // what it could not flush fails with an error matching ErrClosed and the
 // context's error; the flush in flight still settles its own futures.
 func TestAutoFlushCloseContextDone(t *testing.T) {
+	t.Parallel() // waits on servers and stalls more than it computes
 	eachBackend(t, func(t *testing.T, b backend) {
 		client, _ := newClient(t, b.start(t))
 		var inFlight, most atomic.Int64
@@ -107,6 +108,7 @@ func TestAutoFlushCloseContextDone(t *testing.T) {
 // another goroutine is in flight, held by a stalled server: Close returns
 // only once that Execute's futures have settled.
 func TestCloseWaitsForExecute(t *testing.T) {
+	t.Parallel() // waits on servers and stalls more than it computes
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := waitCtx(t)
 		client, _ := newClient(t, b.start(t))
@@ -135,6 +137,7 @@ func TestCloseWaitsForExecute(t *testing.T) {
 // the server: neither Close returns before the commands queued before
 // them have their replies, and neither fails them.
 func TestConcurrentClose(t *testing.T) {
+	t.Parallel() // waits on servers and stalls more than it computes
 	takers := []struct {
 		name string
 		d    time.Duration // AutoFlush's
@@ -186,6 +189,7 @@ func TestConcurrentClose(t *testing.T) {
 // with a done context before it takes nothing: what the root holds stays
 // for the next flush.
 func TestCloseContextDone(t *testing.T) {
+	t.Parallel() // waits on servers and stalls more than it computes
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := waitCtx(t)
 		client, trips := newClient(t, b.start(t))

@@ -33,6 +33,7 @@ func waitCtx(t *testing.T) context.Context {
 // and half through a child per ten commands, as building blocks do: the
 // INCR replies are exactly 1 to 100,000.
 func TestAutoFlushManyGoroutines(t *testing.T) {
+	t.Parallel() // many goroutines and round trips: it overlaps the others' waits
 	const goroutines, each = 1000, 100
 	policies := []struct {
 		name    string
@@ -192,6 +193,7 @@ func (h inFlightHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.
 // TestAutoFlushFailedFlush kills the server between two flushes: the
 // flush that fails fails only the futures it carried.
 func TestAutoFlushFailedFlush(t *testing.T) {
+	t.Parallel() // waits on servers and stalls more than it computes
 	servers := []struct {
 		name  string
 		start func(t *testing.T) (addr string, kill func())
@@ -348,6 +350,7 @@ func TestAutoFlushMisuse(t *testing.T) {
 // whose Execute says so; none of them runs. Once the flush is done there
 // is room again.
 func TestMaxHeld(t *testing.T) {
+	t.Parallel() // waits on servers and stalls more than it computes
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := waitCtx(t)
 		client, _ := newClient(t, b.start(t))
@@ -396,6 +399,7 @@ func TestMaxHeld(t *testing.T) {
 
 // TestMaxHeldOptions checks where MaxHeld applies, and the default.
 func TestMaxHeldOptions(t *testing.T) {
+	t.Parallel() // computes while the others wait
 	ctx := waitCtx(t)
 	client, _ := newClient(t, miniredis.RunT(t).Addr())
 	assert.Panics(t, func() { redpipe.New(client, redpipe.MaxHeld(10)) })
@@ -424,6 +428,7 @@ func TestMaxHeldOptions(t *testing.T) {
 // future that another root settles: once it settles, the chain runs and
 // its command goes out, though nothing else is queued on the shared root.
 func TestAutoFlushChainSettledElsewhere(t *testing.T) {
+	t.Parallel() // waits on servers and stalls more than it computes
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := waitCtx(t)
 		client, _ := newClient(t, b.start(t))

@@ -60,6 +60,7 @@ func requireUnknown[T any](t *testing.T, fs []*redpipe.Future[T]) {
 // ran them; with go-redis's default retries each runs exactly once, and
 // its future says the outcome is unknown.
 func TestLostRepliesWrites(t *testing.T) {
+	t.Parallel() // waits on servers and stalls more than it computes
 	ctx := context.Background()
 	through, direct, lost := losing(t, "lost:incr")
 	root := redpipe.New(through)
@@ -81,6 +82,7 @@ func TestLostRepliesWrites(t *testing.T) {
 // TestLostRepliesReads: the replies of 10 GETs are lost; go-redis sends
 // them again, and they succeed.
 func TestLostRepliesReads(t *testing.T) {
+	t.Parallel() // waits on servers and stalls more than it computes
 	ctx := context.Background()
 	through, direct, lost := losing(t, "lost:get")
 	require.NoError(t, direct.Set(ctx, "lost:get", "v", 0).Err())
@@ -98,6 +100,7 @@ func TestLostRepliesReads(t *testing.T) {
 
 // TestLostRepliesMixed: a batch of reads and writes is not sent again.
 func TestLostRepliesMixed(t *testing.T) {
+	t.Parallel() // waits on servers and stalls more than it computes
 	ctx := context.Background()
 	through, direct, _ := losing(t, "lost:mixed")
 	root := redpipe.New(through)
@@ -117,6 +120,7 @@ func TestLostRepliesMixed(t *testing.T) {
 // child, of a shared root's flush, of a writing script, and of the second
 // of several chunks: each write runs at most once.
 func TestLostRepliesEveryPath(t *testing.T) {
+	t.Parallel() // waits on servers and stalls more than it computes
 	ctx := context.Background()
 	t.Run("transactional child", func(t *testing.T) {
 		through, direct, lost := losing(t, "lost:tx")
@@ -191,6 +195,7 @@ func TestLostRepliesEveryPath(t *testing.T) {
 // were lost is sent again, its writes run twice, and the futures hold the
 // second run's replies.
 func TestRetryWrites(t *testing.T) {
+	t.Parallel() // waits on servers and stalls more than it computes
 	ctx := context.Background()
 	through, direct, lost := losing(t, "lost:again")
 	root := redpipe.New(through, redpipe.RetryWrites())
@@ -209,6 +214,7 @@ func TestRetryWrites(t *testing.T) {
 // TestRefusedDialNotSent: a connection that cannot be dialed sent
 // nothing: the futures fail with ErrNotSent, not ErrOutcomeUnknown.
 func TestRefusedDialNotSent(t *testing.T) {
+	t.Parallel() // waits on servers and stalls more than it computes
 	c := redis.NewClient(&redis.Options{Addr: deadAddr(t)})
 	t.Cleanup(func() { _ = c.Close() })
 	root := redpipe.New(c)

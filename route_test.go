@@ -178,6 +178,7 @@ func (c *lossyConn) Read(b []byte) (int, error) {
 // runs once and every future fails with ErrOutcomeUnknown; with
 // RetryWrites, go-redis sends the batch again and the commands run twice.
 func TestRetriesAndLostReplies(t *testing.T) {
+	t.Parallel() // waits on servers and stalls more than it computes
 	cases := []struct {
 		name       string
 		maxRetries int

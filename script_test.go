@@ -152,6 +152,7 @@ func TestScriptOnCluster(t *testing.T) {
 }
 
 func TestScriptFollowUpRespectsChunkSize(t *testing.T) {
+	t.Parallel() // round trips on servers of its own
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
 		c, trips := newClient(t, b.start(t))

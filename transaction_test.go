@@ -177,6 +177,7 @@ func incrementBy(ctx context.Context, parent *redpipe.Pipe, key string, n int64)
 }
 
 func TestWatchNoLostUpdates(t *testing.T) {
+	t.Parallel() // many goroutines and round trips: it overlaps the others' waits
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
 		addr := b.start(t)
