@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -63,19 +64,44 @@ type noRetry struct{ redis.Cmder }
 
 func (noRetry) NoRetry() bool { return true }
 
+// marks holds the noRetry of a pipeline sent to a client that does not
+// split it: one per pipeline in flight, so that marking allocates nothing
+// (BenchmarkBudget, the blocks rows).
+var marks = sync.Pool{New: func() any { return new(noRetry) }}
+
 // markWrites keeps go-redis from sending cmds, one pipeline, again if it
-// holds a write: it wraps the first write in a noRetry, in place. split is
+// holds a write: it wraps the first write in a noRetry from marks, in
+// place, and returns it, for unmark once the pipeline is sent. split is
 // set for a client that splits a pipeline by node (a cluster, a ring),
-// each part retried on its own: then every write is wrapped.
-func markWrites(cmds []redis.Cmder, split bool) {
+// each part retried on its own: then every write is wrapped, each in a
+// noRetry of its own, and it returns nil.
+func markWrites(cmds []redis.Cmder, split bool) *noRetry {
 	for i, cmd := range cmds {
-		if _, done := cmd.(noRetry); done || readOnly(cmd) {
+		switch cmd.(type) {
+		case noRetry, *noRetry:
 			continue
 		}
-		cmds[i] = noRetry{cmd}
-		if !split {
-			return
+		if readOnly(cmd) {
+			continue
 		}
+		if split {
+			cmds[i] = noRetry{cmd}
+			continue
+		}
+		mark := marks.Get().(*noRetry)
+		mark.Cmder = cmd
+		cmds[i] = mark
+		return mark
+	}
+	return nil
+}
+
+// unmark gives mark, made by markWrites for a pipeline that has been sent
+// and settled, back to marks.
+func unmark(mark *noRetry) {
+	if mark != nil {
+		mark.Cmder = nil
+		marks.Put(mark)
 	}
 }
 

@@ -250,9 +250,11 @@ func (r *route) exec(ctx context.Context, pl redis.Pipeliner) {
 	}
 	r.sent.Add(int64(pl.Len()))
 	r.trips.Add(1)
+	var mark *noRetry
 	if !r.retryWrites {
-		markWrites(pl.Cmds(), splits(r.client))
+		mark = markWrites(pl.Cmds(), splits(r.client))
 	}
+	defer unmark(mark)
 	cmds, err := pl.Exec(ctx)
 	if err == nil {
 		return
