@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -90,14 +91,36 @@ func FuzzTime(f *testing.F) {
 }
 
 func FuzzJSON(f *testing.F) {
-	for _, s := range []string{"", "a", "a\x1fé", "\xff", "<&>"} {
+	for _, s := range []string{"", "a", "a\x1fé", "\xff", "<&>", "😀\u2028\x7f"} {
 		f.Add(s, 1.5)
+	}
+	for _, n := range []float64{0, 1, -3, 1e16, 1e-7, 1e-4, 123456789012345, 9999999999999998, 5e-324, math.MaxFloat64} {
+		f.Add("", n)
 	}
 	f.Fuzz(func(t *testing.T, joined string, n float64) {
 		roundTrip(t, codec.JSON[[]string](), strings.Split(joined, "\x1f"), slices.Equal)
 		roundTrip(t, codec.JSON[map[string]float64](), map[string]float64{joined: n}, func(a, b map[string]float64) bool {
-			return len(a) == len(b) && a[joined] == b[joined]
+			return len(a) == len(b) && (a[joined] == b[joined] || math.IsNaN(a[joined]) && math.IsNaN(b[joined]))
 		})
+		if s, err := codec.JSON[string]().Encode(joined); err == nil && strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r > 0x7e }) {
+			t.Fatalf("JSON.Encode(%q) = %s: not printable ASCII, as Python's ensure_ascii writes", joined, s)
+		}
+		// Python's repr of a float: always with a point or an exponent,
+		// the exponent form outside 1e-4 <= |n| < 1e16.
+		s, err := codec.JSON[float64]().Encode(n)
+		if err != nil {
+			return // NaN or an infinity
+		}
+		back, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.Float64bits(back) != math.Float64bits(n) {
+			t.Fatalf("JSON.Encode(%v) = %s, which reads back as %v, %v", n, s, back, err)
+		}
+		abs := math.Abs(n)
+		exponent := abs != 0 && (abs < 1e-4 || abs >= 1e16)
+		if exponent != strings.Contains(s, "e") || !exponent && !strings.Contains(s, ".") ||
+			exponent && !strings.Contains(s, "e+") && !strings.Contains(s, "e-") {
+			t.Fatalf("JSON.Encode(%v) = %s; not as Python's repr writes it", n, s)
+		}
 	})
 }
 

@@ -5,14 +5,10 @@ import (
 	"encoding"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
-	"math"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf16"
-	"unicode/utf8"
 )
 
 // Python's JSON. RedPipe stores JSON fields with Python's json.dumps and
@@ -20,9 +16,20 @@ import (
 // printable ASCII escaped as \uXXXX, floats as Python's repr writes them.
 // A JSON member of a set or sorted set must be written byte for byte alike
 // on both sides to be found by either, so JSON writes that format.
+//
+// Which Go values are written how follows encoding/json: the same struct
+// fields under the same names, Marshalers, []byte as base64, map keys
+// sorted. The value is walked here rather than marshalled by encoding/json
+// and reformatted, because encoding/json writes the float 1.0 as 1, and
+// Python writes it 1.0: only the Go type tells a float from an integer.
+// What a Marshaler writes is reformatted; there an integral float reads as
+// an integer.
 
-// appendPy appends the JSON of v to b as Python's json.dumps writes it,
-// following encoding/json's rules for which values are written how.
+// maxDepth bounds how deep appendPy follows a value: deeper than
+// encoding/json writes before it looks for cycles.
+const maxDepth = 1100
+
+// appendPy appends the JSON of v to b as Python's json.dumps writes it.
 func appendPy(b []byte, v reflect.Value, depth int) ([]byte, error) {
 	if depth > maxDepth {
 		return nil, invalid("a value nests deeper than %d levels, or holds a cycle", maxDepth)
@@ -32,11 +39,7 @@ func appendPy(b []byte, v reflect.Value, depth int) ([]byte, error) {
 		return append(b, "null"...), nil
 	}
 	if marshals(v) {
-		raw, err := json.Marshal(v.Interface())
-		if err != nil {
-			return nil, invalid("%v", err)
-		}
-		return appendPyRaw(b, raw)
+		return appendPyMarshaled(b, v)
 	}
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
@@ -56,12 +59,12 @@ func appendPy(b []byte, v reflect.Value, depth int) ([]byte, error) {
 		if v.Type() == numberType {
 			return appendPyNumber(b, v.String())
 		}
-		return appendPyString(b, v.String()), nil
+		return appendPyValidString(b, v.String())
 	case reflect.Slice:
 		if v.IsNil() {
 			return append(b, "null"...), nil
 		}
-		if v.Type().Elem().Kind() == reflect.Uint8 {
+		if isByteSlice(v.Type()) {
 			return appendPyString(b, base64.StdEncoding.EncodeToString(v.Bytes())), nil
 		}
 		fallthrough
@@ -89,23 +92,66 @@ var (
 	marshalerType     = reflect.TypeFor[json.Marshaler]()
 	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
 	numberType        = reflect.TypeFor[json.Number]()
+	isZeroerType      = reflect.TypeFor[interface{ IsZero() bool }]()
 )
 
 // marshals reports whether v writes its own JSON, as a json.Marshaler or
-// an encoding.TextMarshaler, as encoding/json calls them.
+// an encoding.TextMarshaler: by a method of its type, or of its pointer
+// type when v is addressable, as encoding/json calls them.
 func marshals(v reflect.Value) bool {
 	t := v.Type()
 	if t.Kind() == reflect.Pointer && v.IsNil() {
 		return false
 	}
-	return t.Implements(marshalerType) || t.Implements(textMarshalerType) ||
-		v.CanAddr() && (reflect.PointerTo(t).Implements(marshalerType) || reflect.PointerTo(t).Implements(textMarshalerType))
+	if t.Implements(marshalerType) || t.Implements(textMarshalerType) {
+		return true
+	}
+	p := reflect.PointerTo(t)
+	return v.CanAddr() && (p.Implements(marshalerType) || p.Implements(textMarshalerType))
+}
+
+// appendPyMarshaled appends the JSON that v's marshaler writes, in
+// Python's format. An addressable value is marshalled through its
+// address, so that a MarshalJSON on the pointer wins over a MarshalText
+// on the value, as in encoding/json.
+func appendPyMarshaled(b []byte, v reflect.Value) ([]byte, error) {
+	if v.CanAddr() && v.Kind() != reflect.Pointer && v.Kind() != reflect.Interface {
+		v = v.Addr()
+	}
+	if !v.CanInterface() {
+		return nil, invalid("JSON cannot call the marshaler of a %s reached through an unexported field", v.Type())
+	}
+	raw, err := json.Marshal(v.Interface())
+	if err != nil {
+		return nil, invalid("%w", err)
+	}
+	return appendPyRaw(b, raw)
+}
+
+// isByteSlice reports whether encoding/json writes a slice of type t as
+// base64: a slice of bytes whose element type has no marshaler.
+func isByteSlice(t reflect.Type) bool {
+	if t.Elem().Kind() != reflect.Uint8 {
+		return false
+	}
+	p := reflect.PointerTo(t.Elem())
+	return !p.Implements(marshalerType) && !p.Implements(textMarshalerType)
 }
 
 // appendPyMap appends a map with its keys sorted, as encoding/json writes
-// them: strings as they are, integers in decimal, text marshalers by their
-// text.
+// them: strings as they are, text marshalers by their text, integers in
+// decimal.
 func appendPyMap(b []byte, v reflect.Value, depth int) ([]byte, error) {
+	kt := v.Type().Key()
+	switch kt.Kind() {
+	case reflect.String,
+		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+	default:
+		if !kt.Implements(textMarshalerType) {
+			return nil, invalid("JSON cannot hold a map with %s keys", kt)
+		}
+	}
 	if v.IsNil() {
 		return append(b, "null"...), nil
 	}
@@ -115,27 +161,9 @@ func appendPyMap(b []byte, v reflect.Value, depth int) ([]byte, error) {
 	}
 	entries := make([]entry, 0, v.Len())
 	for it := v.MapRange(); it.Next(); {
-		k := it.Key()
-		var key string
-		switch {
-		case k.Kind() == reflect.String:
-			key = k.String()
-		case k.Type().Implements(textMarshalerType):
-			if k.Kind() == reflect.Pointer && k.IsNil() {
-				key = ""
-				break
-			}
-			text, err := k.Interface().(encoding.TextMarshaler).MarshalText()
-			if err != nil {
-				return nil, invalid("%v", err)
-			}
-			key = string(text)
-		case k.CanInt():
-			key = strconv.FormatInt(k.Int(), 10)
-		case k.CanUint():
-			key = strconv.FormatUint(k.Uint(), 10)
-		default:
-			return nil, invalid("JSON cannot hold a map with %s keys", k.Type())
+		key, err := mapKey(it.Key())
+		if err != nil {
+			return nil, err
 		}
 		entries = append(entries, entry{key, it.Value()})
 	}
@@ -145,9 +173,11 @@ func appendPyMap(b []byte, v reflect.Value, depth int) ([]byte, error) {
 		if i > 0 {
 			b = append(b, ", "...)
 		}
-		b = appendPyString(b, e.key)
-		b = append(b, ": "...)
 		var err error
+		if b, err = appendPyValidString(b, e.key); err != nil {
+			return nil, err
+		}
+		b = append(b, ": "...)
 		if b, err = appendPy(b, e.val, depth); err != nil {
 			return nil, err
 		}
@@ -155,74 +185,28 @@ func appendPyMap(b []byte, v reflect.Value, depth int) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-// appendPyStruct appends a struct's fields in their order, named and left
-// out by their json tags as encoding/json does. A struct with an embedded
-// field, or a field tagged ",string", is written by encoding/json and
-// rewritten: there an integral float reads as an integer.
-func appendPyStruct(b []byte, v reflect.Value, depth int) ([]byte, error) {
-	t := v.Type()
-	type field struct {
-		index           int
-		name            string
-		omitEmpty, zero bool
+// mapKey returns the name encoding/json gives to the map key k.
+func mapKey(k reflect.Value) (string, error) {
+	if k.Kind() == reflect.String {
+		return k.String(), nil
 	}
-	var fields []field
-	for i := range t.NumField() {
-		sf := t.Field(i)
-		tag := sf.Tag.Get("json")
-		if sf.Anonymous || strings.Contains(tag, ",string") {
-			raw, err := json.Marshal(v.Interface())
-			if err != nil {
-				return nil, invalid("%v", err)
-			}
-			return appendPyRaw(b, raw)
+	if k.Type().Implements(textMarshalerType) {
+		if k.Kind() == reflect.Pointer && k.IsNil() {
+			return "", nil
 		}
-		if !sf.IsExported() || tag == "-" {
-			continue
+		if !k.CanInterface() {
+			return "", invalid("JSON cannot call the marshaler of a %s reached through an unexported field", k.Type())
 		}
-		name, opts, _ := strings.Cut(tag, ",")
-		if name == "" {
-			name = sf.Name
+		text, err := k.Interface().(encoding.TextMarshaler).MarshalText()
+		if err != nil {
+			return "", invalid("%w", err)
 		}
-		f := field{index: i, name: name}
-		for opt := range strings.SplitSeq(opts, ",") {
-			f.omitEmpty = f.omitEmpty || opt == "omitempty"
-			f.zero = f.zero || opt == "omitzero"
-		}
-		fields = append(fields, f)
+		return string(text), nil
 	}
-	b = append(b, '{')
-	first := true
-	for _, f := range fields {
-		fv := v.Field(f.index)
-		if f.omitEmpty && emptyValue(fv) || f.zero && fv.IsZero() {
-			continue
-		}
-		if !first {
-			b = append(b, ", "...)
-		}
-		first = false
-		b = appendPyString(b, f.name)
-		b = append(b, ": "...)
-		var err error
-		if b, err = appendPy(b, fv, depth); err != nil {
-			return nil, err
-		}
+	if k.CanInt() {
+		return strconv.FormatInt(k.Int(), 10), nil
 	}
-	return append(b, '}'), nil
-}
-
-// emptyValue reports whether v is empty as omitempty means it.
-func emptyValue(v reflect.Value) bool {
-	switch v.Kind() {
-	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
-		return v.Len() == 0
-	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
-		reflect.Float32, reflect.Float64, reflect.Interface, reflect.Pointer:
-		return v.IsZero()
-	}
-	return false
+	return strconv.FormatUint(k.Uint(), 10), nil
 }
 
 // appendPyRaw appends raw, JSON that encoding/json wrote, in Python's
@@ -237,7 +221,7 @@ func appendPyRaw(b, raw []byte) ([]byte, error) {
 func appendPyToken(b []byte, dec *json.Decoder) ([]byte, error) {
 	tok, err := dec.Token()
 	if err != nil {
-		return nil, invalid("%v", err)
+		return nil, invalid("%w", err)
 	}
 	switch tok := tok.(type) {
 	case json.Delim:
@@ -253,7 +237,7 @@ func appendPyToken(b []byte, dec *json.Decoder) ([]byte, error) {
 			if tok == '{' {
 				key, err := dec.Token()
 				if err != nil {
-					return nil, invalid("%v", err)
+					return nil, invalid("%w", err)
 				}
 				b = appendPyString(b, key.(string))
 				b = append(b, ": "...)
@@ -263,7 +247,7 @@ func appendPyToken(b []byte, dec *json.Decoder) ([]byte, error) {
 			}
 		}
 		if _, err := dec.Token(); err != nil {
-			return nil, invalid("%v", err)
+			return nil, invalid("%w", err)
 		}
 		return append(b, end), nil
 	case string:
@@ -274,81 +258,4 @@ func appendPyToken(b []byte, dec *json.Decoder) ([]byte, error) {
 		return strconv.AppendBool(b, tok), nil
 	}
 	return append(b, "null"...), nil
-}
-
-// appendPyNumber appends a JSON number: an integer as it is, any other as
-// a Python float.
-func appendPyNumber(b []byte, n string) ([]byte, error) {
-	if !strings.ContainsAny(n, ".eE") {
-		if _, err := strconv.ParseInt(n, 10, 64); err == nil {
-			return append(b, n...), nil
-		}
-	}
-	f, err := strconv.ParseFloat(n, 64)
-	if err != nil {
-		return nil, invalid("%q is not a JSON number", n)
-	}
-	return appendPyFloat(b, f, 64)
-}
-
-// appendPyFloat appends f as Python's repr writes a float: the shortest
-// digits that read back as f, in positional form with at least one digit
-// after the point, unless its decimal exponent is below -4 or at least
-// 16, where Python writes 1e+16 and 1.5e-05. bits is 32 for a float32,
-// written with the digits of a float32, as encoding/json does.
-func appendPyFloat(b []byte, f float64, bits int) ([]byte, error) {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return nil, invalid("JSON cannot hold %v", f)
-	}
-	sci := strconv.FormatFloat(f, 'e', -1, bits) // d.ddde±XX
-	exp, err := strconv.Atoi(sci[strings.IndexByte(sci, 'e')+1:])
-	if err != nil {
-		return nil, fmt.Errorf("codec: %q: %w", sci, err)
-	}
-	if exp < -4 || exp >= 16 {
-		return append(b, sci...), nil
-	}
-	fixed := strconv.FormatFloat(f, 'f', -1, bits)
-	b = append(b, fixed...)
-	if !strings.ContainsRune(fixed, '.') {
-		b = append(b, ".0"...)
-	}
-	return b, nil
-}
-
-// appendPyString appends s as a JSON string with Python's ensure_ascii:
-// every character outside printable ASCII as \uXXXX, those above U+FFFF as
-// a surrogate pair, and the usual short escapes.
-func appendPyString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			b = append(b, '\\', byte(r))
-		case r == '\n':
-			b = append(b, `\n`...)
-		case r == '\r':
-			b = append(b, `\r`...)
-		case r == '\t':
-			b = append(b, `\t`...)
-		case r == '\b':
-			b = append(b, `\b`...)
-		case r == '\f':
-			b = append(b, `\f`...)
-		case r >= 0x20 && r < 0x7f:
-			b = append(b, byte(r))
-		case r > 0xffff:
-			hi, lo := utf16.EncodeRune(r)
-			for _, u := range []rune{hi, lo} {
-				b = append(b, '\\', 'u', hex[u>>12&0xf], hex[u>>8&0xf], hex[u>>4&0xf], hex[u&0xf])
-			}
-		default:
-			if r == utf8.RuneError {
-				r = 0xfffd
-			}
-			b = append(b, '\\', 'u', hex[r>>12&0xf], hex[r>>8&0xf], hex[r>>4&0xf], hex[r&0xf])
-		}
-	}
-	return append(b, '"')
 }

@@ -124,6 +124,10 @@ func TestJSONWritesWhatPythonDumps(t *testing.T) {
 		{`"h\u00e9llo \U0001F600 <a&b> \t \x01 \x7f \u2028"`, "héllo 😀 <a&b> \t \x01 \x7f \u2028"},
 		{`{"empty": {}, "list": [1, [2, {"x": None}]], "none": []}`, map[string]any{"list": []any{1, []any{2, map[string]any{"x": nil}}}, "empty": map[string]any{}, "none": []any{}}},
 		{`[True, False, None]`, []any{true, false, nil}},
+		{`{"A": 1.0, "b": "x"}`, embedding{inner{1}, "x"}},
+		{`{"name": "\u00c9", "ratio": 2.0, "Plain": -1}`, tagged{Name: "É", Ratio: 2, Plain: -1}},
+		{`{"f": 1.0, "i": 1, "n": 123456789012345678901234567890, "q": "a/\"\\\x1f\u2029"}`,
+			map[string]any{"f": 1.0, "i": 1, "n": json.Number("123456789012345678901234567890"), "q": "a/\"\\\x1f\u2029"}},
 	}
 	srcs := make([]string, len(cases))
 	for i, c := range cases {
