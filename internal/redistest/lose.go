@@ -3,7 +3,6 @@ package redistest
 import (
 	"bytes"
 	"net"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,87 +23,23 @@ const loseWait = 100 * time.Millisecond
 // goroutine of the proxy has returned.
 func StartLosingProxy(tb testing.TB, target, marker string) (string, *atomic.Int64) {
 	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatalf("redistest: proxy listen: %v", err)
-	}
-	p := &losingProxy{target: target, marker: []byte(marker), done: make(chan struct{}), conns: map[net.Conn]struct{}{}}
+	p := &losingProxy{relay: newRelay(tb, target), marker: []byte(marker)}
 	p.armed.Store(true)
-	p.wg.Add(1)
-	go p.accept(ln)
-	tb.Cleanup(func() {
-		close(p.done)
-		ln.Close()
-		p.mu.Lock()
-		for c := range p.conns {
-			c.Close()
-		}
-		p.mu.Unlock()
-		p.wg.Wait()
-	})
-	return ln.Addr().String(), &p.lost
-}
-
-// losingProxy is the state of one StartLosingProxy.
-type losingProxy struct {
-	target string
-	marker []byte
-	armed  atomic.Bool  // no connection has been lost yet
-	lost   atomic.Int64 // connections lost
-	done   chan struct{}
-	wg     sync.WaitGroup
-
-	mu    sync.Mutex
-	conns map[net.Conn]struct{} // open connections, both sides; guarded by mu
-}
-
-// accept serves connections until the listener is closed.
-func (p *losingProxy) accept(ln net.Listener) {
-	defer p.wg.Done()
-	for {
-		client, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		server, err := net.DialTimeout("tcp", p.target, proxyDialTimeout)
-		if err != nil {
-			client.Close()
-			continue
-		}
-		if !p.track(client, server) {
-			return
-		}
+	p.serve(func(client, server net.Conn) {
 		cut := new(atomic.Bool)
 		p.wg.Add(2)
 		go p.forward(client, server, cut)
 		go p.back(client, server, cut)
-	}
+	})
+	return p.addr, &p.lost
 }
 
-// track registers a connection pair, or closes it and reports false if the
-// proxy is shutting down.
-func (p *losingProxy) track(client, server net.Conn) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	select {
-	case <-p.done:
-		client.Close()
-		server.Close()
-		return false
-	default:
-	}
-	p.conns[client], p.conns[server] = struct{}{}, struct{}{}
-	return true
-}
-
-// closePair closes both sides of a connection and forgets them.
-func (p *losingProxy) closePair(client, server net.Conn) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	client.Close()
-	server.Close()
-	delete(p.conns, client)
-	delete(p.conns, server)
+// losingProxy is the state of one StartLosingProxy.
+type losingProxy struct {
+	*relay
+	marker []byte
+	armed  atomic.Bool  // no connection has been lost yet
+	lost   atomic.Int64 // connections lost
 }
 
 // forward passes the client's bytes on to the server; the first bytes

@@ -30,30 +30,32 @@ const proxyDialTimeout = 5 * time.Second
 // measures should warm its client's connections first.
 func StartProxy(tb testing.TB, target string, delay time.Duration) string {
 	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatalf("redistest: proxy listen: %v", err)
-	}
-	p := &proxy{target: target, delay: delay, done: make(chan struct{}), conns: map[net.Conn]struct{}{}}
-	p.wg.Add(1)
-	go p.accept(ln)
-	tb.Cleanup(func() {
-		close(p.done)
-		ln.Close()
-		p.mu.Lock()
-		for c := range p.conns {
-			c.Close()
-		}
-		p.mu.Unlock()
-		p.wg.Wait()
+	p := &proxy{relay: newRelay(tb, target), delay: delay}
+	p.serve(func(client, server net.Conn) {
+		p.wg.Add(3)
+		queue := make(chan chunk, proxyQueue)
+		go p.readClient(client, server, queue)
+		go p.writeServer(client, server, queue)
+		go p.copyBack(client, server)
 	})
-	return ln.Addr().String()
+	return p.addr
 }
 
 // proxy is the state of one StartProxy.
 type proxy struct {
+	*relay
+	delay time.Duration
+}
+
+// relay is what a proxy keeps of its connections: it listens on a free
+// loopback port, dials target for every connection made to it, and hands
+// the pair to the function given to serve, which starts the goroutines
+// that pass bytes between them, counted in wg. When the test ends the listener and all
+// connections are closed and every goroutine has returned.
+type relay struct {
+	ln     net.Listener
+	addr   string
 	target string
-	delay  time.Duration
 	done   chan struct{} // closed when the test ends
 	wg     sync.WaitGroup
 
@@ -61,43 +63,60 @@ type proxy struct {
 	conns map[net.Conn]struct{} // open connections, both sides; guarded by mu
 }
 
-// chunk is bytes read from a client, to be written to the target at due.
-type chunk struct {
-	data []byte
-	due  time.Time
+// newRelay returns a relay to target, listening; serve starts it.
+func newRelay(tb testing.TB, target string) *relay {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatalf("redistest: proxy listen: %v", err)
+	}
+	r := &relay{ln: ln, addr: ln.Addr().String(), target: target, done: make(chan struct{}), conns: map[net.Conn]struct{}{}}
+	tb.Cleanup(func() {
+		close(r.done)
+		ln.Close()
+		r.mu.Lock()
+		for c := range r.conns {
+			c.Close()
+		}
+		r.mu.Unlock()
+		r.wg.Wait()
+	})
+	return r
+}
+
+// serve accepts connections and hands each pair to fn.
+func (r *relay) serve(fn func(client, server net.Conn)) {
+	r.wg.Add(1)
+	go r.accept(r.ln, fn)
 }
 
 // accept serves connections until the listener is closed.
-func (p *proxy) accept(ln net.Listener) {
-	defer p.wg.Done()
+func (r *relay) accept(ln net.Listener, serve func(client, server net.Conn)) {
+	defer r.wg.Done()
 	for {
 		client, err := ln.Accept()
 		if err != nil {
 			return
 		}
-		server, err := net.DialTimeout("tcp", p.target, proxyDialTimeout)
+		server, err := net.DialTimeout("tcp", r.target, proxyDialTimeout)
 		if err != nil {
 			client.Close()
 			continue
 		}
-		if !p.track(client, server) {
+		if !r.track(client, server) {
 			return
 		}
-		p.wg.Add(3)
-		queue := make(chan chunk, proxyQueue)
-		go p.readClient(client, server, queue)
-		go p.writeServer(client, server, queue)
-		go p.copyBack(client, server)
+		serve(client, server)
 	}
 }
 
 // track registers a connection pair, or closes it and reports false if the
 // proxy is shutting down.
-func (p *proxy) track(conns ...net.Conn) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+func (r *relay) track(conns ...net.Conn) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	select {
-	case <-p.done:
+	case <-r.done:
 		for _, c := range conns {
 			c.Close()
 		}
@@ -105,19 +124,25 @@ func (p *proxy) track(conns ...net.Conn) bool {
 	default:
 	}
 	for _, c := range conns {
-		p.conns[c] = struct{}{}
+		r.conns[c] = struct{}{}
 	}
 	return true
 }
 
 // closePair closes both sides of a connection and forgets them.
-func (p *proxy) closePair(client, server net.Conn) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+func (r *relay) closePair(client, server net.Conn) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	client.Close()
 	server.Close()
-	delete(p.conns, client)
-	delete(p.conns, server)
+	delete(r.conns, client)
+	delete(r.conns, server)
+}
+
+// chunk is bytes read from a client, to be written to the target at due.
+type chunk struct {
+	data []byte
+	due  time.Time
 }
 
 // readClient reads the client's bytes into timestamped chunks. It closes
