@@ -71,30 +71,37 @@ func TestConnectionsFlushConcurrentlyInTime(t *testing.T) {
 		names = append(names, name)
 	}
 
-	const n = 100
-	root := redpipe.Pipeline(nil, redpipe.On(names[0]))
-	other := redpipe.Pipeline(root, redpipe.On(names[1]))
-	var a, b []*redpipe.Future[int64]
-	var words []*redpipe.Future[string]
-	for i := range n {
-		a = append(a, root.Incr("counter"))
-		b = append(b, other.Incr("counter"))
-		other.Set("word", fmt.Sprint("w", i), 0)
-		words = append(words, other.Get("word"))
-	}
-	require.NoError(t, other.Execute(ctx))
+	// Sent one after the other, every attempt takes two latencies; the
+	// fastest of a few shows the overlap even on a busy machine.
+	const n, attempts = 100, 3
+	fastest := time.Duration(1<<63 - 1)
+	for attempt := range attempts {
+		root := redpipe.Pipeline(nil, redpipe.On(names[0]))
+		other := redpipe.Pipeline(root, redpipe.On(names[1]))
+		var a, b []*redpipe.Future[int64]
+		var words []*redpipe.Future[string]
+		for i := range n {
+			a = append(a, root.Incr("counter"))
+			b = append(b, other.Incr("counter"))
+			other.Set("word", fmt.Sprint("w", i), 0)
+			words = append(words, other.Get("word"))
+		}
+		require.NoError(t, other.Execute(ctx))
 
-	start := time.Now()
-	require.NoError(t, root.Execute(ctx))
-	elapsed := time.Since(start)
-	assert.GreaterOrEqual(t, elapsed, latency)
-	assert.Less(t, elapsed, 2*latency-latency/10, "the two connections' round trips overlap: one after the other they take 2 latencies")
+		start := time.Now()
+		require.NoError(t, root.Execute(ctx))
+		elapsed := time.Since(start)
+		assert.GreaterOrEqual(t, elapsed, latency)
+		fastest = min(fastest, elapsed)
 
-	for i := range n {
-		assert.Equal(t, int64(i+1), a[i].Val(), "replies keep their order on the first connection")
-		assert.Equal(t, int64(i+1), b[i].Val(), "replies keep their order on the second connection")
-		assert.Equal(t, fmt.Sprint("w", i), words[i].Val())
+		for i := range n {
+			want := int64(attempt*n + i + 1)
+			assert.Equal(t, want, a[i].Val(), "replies keep their order on the first connection")
+			assert.Equal(t, want, b[i].Val(), "replies keep their order on the second connection")
+			assert.Equal(t, fmt.Sprint("w", i), words[i].Val())
+		}
 	}
+	assert.Less(t, fastest, 2*latency-latency/10, "the two connections' round trips overlap: one after the other they take 2 latencies")
 }
 
 func TestBinarySafety(t *testing.T) {

@@ -49,15 +49,19 @@ func TestProxyDelay(t *testing.T) {
 	s := StartServer(t)
 	addr := StartProxy(t, s.Addr, delay)
 
+	// The fastest of a few direct round trips shows the server itself is
+	// quick; any single one may be slowed by a busy machine.
 	conn, r := dial(t, s.Addr)
-	for i := range 2 { // the first is a warm-up
+	fastest := time.Duration(1<<63 - 1)
+	for range 5 {
 		direct, err := roundTrip(conn, r)
 		if err != nil {
 			t.Fatalf("direct PING: %v", err)
 		}
-		if i > 0 && direct >= delay/2 {
-			t.Errorf("direct PING took %v; want far less than %v", direct, delay)
-		}
+		fastest = min(fastest, direct)
+	}
+	if fastest >= delay/2 {
+		t.Errorf("fastest direct PING took %v; want far less than %v", fastest, delay)
 	}
 	conn, r = dial(t, addr)
 	for range 3 {
