@@ -128,6 +128,23 @@ func StartCluster(tb testing.TB) *Cluster {
 	return c
 }
 
+// FlushAll empties every running node of c: its keys and its script
+// cache, so that tests sharing c start from the same state.
+func (c *Cluster) FlushAll(tb testing.TB) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), clusterTimeout)
+	defer cancel()
+	for _, s := range c.Nodes {
+		if !s.running() {
+			continue
+		}
+		rdb := adminClient(s)
+		must(tb, rdb.FlushAll(ctx).Err(), "FLUSHALL on %s", s.Addr)
+		must(tb, rdb.ScriptFlush(ctx).Err(), "SCRIPT FLUSH on %s", s.Addr)
+		_ = rdb.Close()
+	}
+}
+
 // Addrs returns the addresses of all nodes, running or stopped, in the order
 // of Nodes; it is what [redis.ClusterOptions] Addrs wants.
 func (c *Cluster) Addrs() []string {

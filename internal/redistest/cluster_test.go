@@ -10,11 +10,21 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+// TestStartCluster checks a cluster as StartCluster leaves it, then moves
+// slots on it: each migration takes a slot of its own, and a cluster takes
+// seconds to start.
 func TestStartCluster(t *testing.T) {
 	t.Parallel()
 	start := time.Now()
 	c := StartCluster(t)
 	t.Logf("StartCluster took %v", time.Since(start))
+	t.Run("fresh", func(t *testing.T) { freshCluster(t, c) })
+	t.Run("MigrateSlot", func(t *testing.T) { migrateSlot(t, c) })
+	t.Run("BeginMigrateSlotAsk", func(t *testing.T) { beginMigrateSlotAsk(t, c) })
+}
+
+// freshCluster checks c as StartCluster leaves it.
+func freshCluster(t *testing.T, c *Cluster) {
 	ctx := context.Background()
 
 	if got := len(c.Addrs()); got != 3 {
@@ -70,6 +80,16 @@ func TestClusterStop(t *testing.T) {
 	t.Parallel()
 	c := StartCluster(t)
 	ctx := context.Background()
+	// The survivors detect the failure after the node timeout; a shorter one
+	// than StartCluster's spares this test seconds.
+	for i, s := range c.Nodes {
+		rdb := adminClient(s)
+		err := rdb.ConfigSet(ctx, "cluster-node-timeout", "500").Err()
+		rdb.Close()
+		if err != nil {
+			t.Fatalf("CONFIG SET cluster-node-timeout on Nodes[%d]: %v", i, err)
+		}
+	}
 	pid := c.Nodes[1].Pid()
 	c.Stop(1)
 	c.Stop(1) // idempotent

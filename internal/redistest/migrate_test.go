@@ -30,9 +30,7 @@ func countKeys(t *testing.T, s *Server, slot int) int64 {
 	return n
 }
 
-func TestMigrateSlot(t *testing.T) {
-	t.Parallel()
-	c := StartCluster(t)
+func migrateSlot(t *testing.T, c *Cluster) {
 	ctx := context.Background()
 	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs()})
 	defer cc.Close()
@@ -90,9 +88,7 @@ func TestMigrateSlot(t *testing.T) {
 	}
 }
 
-func TestBeginMigrateSlotAsk(t *testing.T) {
-	t.Parallel()
-	c := StartCluster(t)
+func beginMigrateSlotAsk(t *testing.T, c *Cluster) {
 	ctx := context.Background()
 	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs()})
 	defer cc.Close()

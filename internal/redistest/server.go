@@ -1,6 +1,7 @@
 // Package redistest starts real Redis processes for the test that asks for them.
 //
-// [StartServer] runs one redis-server, [StartCluster] a three-master Redis
+// [StartServer] runs one redis-server, [ReuseServer] hands out an emptied
+// one that an earlier test may have used, [StartCluster] a three-master Redis
 // Cluster, and [StartProxy] a TCP proxy that delays every request by a fixed
 // amount. Each process listens on a free loopback port (never 6379), keeps its
 // files in [testing.TB.TempDir], has persistence turned off, and is killed by
@@ -92,9 +93,18 @@ func StartServer(tb testing.TB, extraArgs ...string) *Server {
 
 // startServer starts redis-server in dir on nports fresh loopback ports, the
 // first of which is its client port, with the common arguments followed by
-// those extra returns for the ports. A start that fails, e.g. because a port
-// was taken in between, is retried on fresh ports.
+// those extra returns for the ports, and kills it when tb ends.
 func startServer(tb testing.TB, dir string, nports int, extra func(ports []int) []string) *Server {
+	tb.Helper()
+	s := launchServer(tb, dir, nports, extra)
+	tb.Cleanup(s.Stop)
+	return s
+}
+
+// launchServer starts redis-server as startServer does, and leaves stopping
+// it to the caller. A start that fails, e.g. because a port was taken in
+// between, is retried on fresh ports.
+func launchServer(tb testing.TB, dir string, nports int, extra func(ports []int) []string) *Server {
 	tb.Helper()
 	path := RequireServer(tb)
 	var errs []error
@@ -105,7 +115,6 @@ func startServer(tb testing.TB, dir string, nports int, extra func(ports []int) 
 		}
 		s, err := launch(path, dir, attempt, ports[0], extra(ports))
 		if err == nil {
-			tb.Cleanup(s.Stop)
 			return s
 		}
 		errs = append(errs, err)
