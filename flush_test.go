@@ -28,13 +28,14 @@ func waitCtx(t *testing.T) context.Context {
 	return ctx
 }
 
-// TestAutoFlushManyGoroutines has 1,000 goroutines queue 100 INCRs each on
+// TestAutoFlushManyGoroutines has 1,000 goroutines queue 20 INCRs each on
 // one shared root, half of them one command at a time, waiting for each,
 // and half through a child per ten commands, as building blocks do: the
-// INCR replies are exactly 1 to 100,000.
+// INCR replies are exactly 1 to 20,000.
 func TestAutoFlushManyGoroutines(t *testing.T) {
 	t.Parallel() // many goroutines and round trips: it overlaps the others' waits
-	const goroutines, each = 1000, 100
+	// Many goroutines at once, a few batches each.
+	const goroutines, each = 1000, 20
 	policies := []struct {
 		name    string
 		n       int
@@ -413,6 +414,8 @@ func TestMaxHeldOptions(t *testing.T) {
 	}
 	require.NoError(t, child.Execute(ctx), "DefaultMaxHeld commands fit")
 	assert.ErrorIs(t, shared.Ping().Err(), redpipe.ErrFull, "one more does not")
+	shared.Reset() // what it holds need not reach the server to show the bound
+	assert.ErrorIs(t, shared.Ping().Err(), redpipe.ErrNotReady, "Reset makes room again: the command is held, not refused")
 	require.NoError(t, shared.Close(ctx))
 
 	unbounded := redpipe.New(client, redpipe.AutoFlush(0, time.Hour, 1), redpipe.MaxHeld(0))
@@ -421,6 +424,8 @@ func TestMaxHeldOptions(t *testing.T) {
 		child.Ping()
 	}
 	require.NoError(t, child.Execute(ctx), "MaxHeld(0) sets no bound")
+	assert.Equal(t, redpipe.DefaultMaxHeld+1, unbounded.Len(), "the root holds every command")
+	unbounded.Reset()
 	require.NoError(t, unbounded.Close(ctx))
 }
 
