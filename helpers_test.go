@@ -17,7 +17,7 @@ import (
 	"github.com/go-redpipe/redpipe/internal/redistest"
 )
 
-// backend starts a fresh Redis server for one test and returns its address.
+// backend starts an empty Redis server for one test and returns its address.
 type backend struct {
 	name  string
 	start func(tb testing.TB) string
@@ -29,7 +29,7 @@ type backend struct {
 func backends() []backend {
 	return []backend{
 		{"miniredis", func(tb testing.TB) string { return miniredis.RunT(tb).Addr() }},
-		{"redis-server", func(tb testing.TB) string { return redistest.StartServer(tb).Addr }},
+		{"redis-server", func(tb testing.TB) string { return redistest.ReuseServer(tb).Addr }},
 	}
 }
 

@@ -118,9 +118,7 @@ func TestScriptInTransaction(t *testing.T) {
 	})
 }
 
-func TestScriptOnCluster(t *testing.T) {
-	t.Parallel() // waits on servers, dials and timeouts more than it computes
-	cluster := redistest.StartCluster(t)
+func scriptOnCluster(t *testing.T, cluster *redistest.Cluster) {
 	cc := newClusterClient(t, cluster)
 	ctx := context.Background()
 	trips := new(tripCounter)

@@ -405,12 +405,10 @@ func TestSettledAndAll(t *testing.T) {
 	})
 }
 
-// TestClusterRoundTripsPerDependencyLevel runs chains of 1, 2 and 3 levels
+// clusterRoundTripsPerDependencyLevel runs chains of 1, 2 and 3 levels
 // in 100 and 1000 blocks on a real cluster: each level is one pipeline per
 // node, however many blocks.
-func TestClusterRoundTripsPerDependencyLevel(t *testing.T) {
-	t.Parallel() // waits on servers, dials and timeouts more than it computes
-	cluster := redistest.StartCluster(t)
+func clusterRoundTripsPerDependencyLevel(t *testing.T, cluster *redistest.Cluster) {
 	cc := newClusterClient(t, cluster)
 	trips := new(tripCounter) // counts the pipelines go-redis sends to each node
 	cc.OnNewNode(func(node *redis.Client) { node.AddHook(trips) })

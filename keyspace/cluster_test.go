@@ -38,12 +38,30 @@ func (p *pipelines) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pr
 	}
 }
 
-// TestClusterAllKeyspaces makes 10,000 calls over every keyspace type
-// under one root on a real cluster: one pipeline per node, and the keys of
-// one id share a slot across keyspaces.
-func TestClusterAllKeyspaces(t *testing.T) {
+// TestCluster runs the keyspace tests on one real cluster, one after the
+// other, emptied between them: a cluster takes seconds to start.
+func TestCluster(t *testing.T) {
 	t.Parallel() // waits on a cluster more than it computes
 	cluster := redistest.StartCluster(t)
+	for _, test := range []struct {
+		name string
+		run  func(*testing.T, *redistest.Cluster)
+	}{
+		{"AllKeyspaces", clusterAllKeyspaces},
+		{"Structs", clusterStructs},
+		{"All", allOnCluster},
+	} {
+		t.Run(test.name, func(t *testing.T) {
+			cluster.FlushAll(t)
+			test.run(t, cluster)
+		})
+	}
+}
+
+// clusterAllKeyspaces makes 10,000 calls over every keyspace type
+// under one root on a real cluster: one pipeline per node, and the keys of
+// one id share a slot across keyspaces.
+func clusterAllKeyspaces(t *testing.T, cluster *redistest.Cluster) {
 	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: cluster.Addrs(), MaxRetries: -1})
 	t.Cleanup(func() { _ = cc.Close() })
 	counted := new(pipelines)
@@ -83,16 +101,14 @@ func TestClusterAllKeyspaces(t *testing.T) {
 	}
 }
 
-// TestClusterStructs saves 1,000 records and loads 1,000 others under one
+// clusterStructs saves 1,000 records and loads 1,000 others under one
 // root on a real cluster: one pipeline per node.
-func TestClusterStructs(t *testing.T) {
-	t.Parallel() // waits on a cluster more than it computes
+func clusterStructs(t *testing.T, cluster *redistest.Cluster) {
 	type record struct {
 		ID    string `redis:",key"`
 		Name  string `redis:"name,required"`
 		Count int64  `redis:"count"`
 	}
-	cluster := redistest.StartCluster(t)
 	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: cluster.Addrs(), MaxRetries: -1})
 	t.Cleanup(func() { _ = cc.Close() })
 	ctx := context.Background()

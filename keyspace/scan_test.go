@@ -76,10 +76,8 @@ func TestScans(t *testing.T) {
 	})
 }
 
-// TestAllOnCluster walks a keyspace over every master of a real cluster.
-func TestAllOnCluster(t *testing.T) {
-	t.Parallel() // waits on a cluster more than it computes
-	cluster := redistest.StartCluster(t)
+// allOnCluster walks a keyspace over every master of a real cluster.
+func allOnCluster(t *testing.T, cluster *redistest.Cluster) {
 	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: cluster.Addrs(), MaxRetries: -1})
 	t.Cleanup(func() { _ = cc.Close() })
 	ctx := context.Background()

@@ -27,7 +27,7 @@ func eachBackend(t *testing.T, fn func(t *testing.T, c *redis.Client)) {
 		start func(tb testing.TB) string
 	}{
 		{"miniredis", func(tb testing.TB) string { return miniredis.RunT(tb).Addr() }},
-		{"redis-server", func(tb testing.TB) string { return redistest.StartServer(tb).Addr }},
+		{"redis-server", func(tb testing.TB) string { return redistest.ReuseServer(tb).Addr }},
 	}
 	for _, s := range starts {
 		t.Run(s.name, func(t *testing.T) {
