@@ -128,20 +128,15 @@ func StartCluster(tb testing.TB) *Cluster {
 	return c
 }
 
-// FlushAll empties every running node of c: its keys and its script
-// cache, so that tests sharing c start from the same state.
+// FlushAll empties every running node of c as ReuseServer empties a
+// server (see Server.empty), so that tests sharing c start from the same
+// state.
 func (c *Cluster) FlushAll(tb testing.TB) {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), clusterTimeout)
-	defer cancel()
 	for _, s := range c.Nodes {
-		if !s.running() {
-			continue
+		if s.running() {
+			must(tb, s.empty(), "FlushAll")
 		}
-		rdb := adminClient(s)
-		must(tb, rdb.FlushAll(ctx).Err(), "FLUSHALL on %s", s.Addr)
-		must(tb, rdb.ScriptFlush(ctx).Err(), "SCRIPT FLUSH on %s", s.Addr)
-		_ = rdb.Close()
 	}
 }
 
