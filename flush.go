@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 )
 
@@ -252,6 +253,11 @@ func (f *flusher) flushDue(p *Pipe) {
 func (f *flusher) flush(p *Pipe) {
 	for {
 		f.slots <- struct{}{}
+		// Yield first: the goroutines ready to run queue their commands
+		// before this flush takes the queue. A goroutine just started or
+		// woken runs ahead of them, and would otherwise take a caller or
+		// two per flush while k flushes are in flight.
+		runtime.Gosched()
 		q, callers, ok := f.takeDue(p)
 		if !ok {
 			<-f.slots

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -454,4 +455,36 @@ func TestAutoFlushChainSettledElsewhere(t *testing.T) {
 		assert.EqualValues(t, 1, n)
 		require.NoError(t, shared.Close(ctx))
 	})
+}
+
+// TestAutoFlushGathers has 16 goroutines make requests on a shared root
+// that keeps 4 flushes in flight, on one processor: the goroutines ready to
+// run queue their commands before a flush takes the queue, so a flush
+// carries the requests of several goroutines, not one.
+func TestAutoFlushGathers(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	ctx := waitCtx(t)
+	const goroutines, each = 16, 200
+	client, trips := newClient(t, redistest.ReuseServer(t).Addr)
+	shared := redpipe.New(client, redpipe.AutoFlush(0, 0, 4))
+	var wg sync.WaitGroup
+	for range goroutines {
+		wg.Go(func() {
+			for range each {
+				pipe := redpipe.Pipeline(shared)
+				incr := pipe.Incr("n")
+				pipe.Get("k")
+				_ = pipe.Execute(ctx)
+				if _, err := incr.Wait(ctx); !assert.NoError(t, err) {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	require.NoError(t, shared.Close(ctx))
+	per := float64(trips.cmds.Load()) / float64(trips.trips.Load())
+	t.Logf("%d flushes, %.1f commands each", trips.trips.Load(), per)
+	assert.EqualValues(t, 2*goroutines*each, trips.cmds.Load())
+	assert.GreaterOrEqual(t, per, 7.0, "a flush carries the requests of several goroutines")
 }
