@@ -3,6 +3,7 @@ package redpipe
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync"
 	"sync/atomic"
 )
@@ -20,10 +21,13 @@ var errWaiting = fmt.Errorf("%w: waiting for the future it chains on", ErrNotRea
 // command only after its latch has opened.
 type latch struct {
 	state atomic.Int32 // onPipe, then atRoot, or waiting; then settled
+	// waiters counts the goroutines in wait that take a token from wake;
+	// guarded by mu.
+	waiters int32
 
 	mu    sync.Mutex
 	steps []step        // guarded by mu; taken by open, for its caller to run
-	wake  chan struct{} // guarded by mu; made by the first Wait, closed on open
+	wake  chan struct{} // guarded by mu; from wakes while waiters > 0; open puts a token in it per waiter
 
 	// src is, for a future made by Then, its source's latch: it says why the
 	// future is not ready yet. Immutable.
@@ -87,8 +91,8 @@ func (l *latch) open() []step {
 
 func (l *latch) openLocked() []step {
 	l.state.Store(settled)
-	if l.wake != nil {
-		close(l.wake)
+	for range l.waiters {
+		l.wake <- struct{}{} // never blocks: see wakes
 	}
 	steps := l.steps
 	l.steps = nil
@@ -104,24 +108,46 @@ func (l *latch) wait(ctx context.Context) error {
 		return nil
 	}
 	if l.wake == nil {
-		l.wake = make(chan struct{})
+		l.wake = wakes.Get().(chan struct{})
 	}
+	l.waiters++
 	wake := l.wake
 	l.mu.Unlock()
-	if ctx.Done() == nil { // a context that is never done: no select
-		<-wake
-		return nil
-	}
 	select {
 	case <-wake:
-		return nil
 	case <-ctx.Done():
-		if l.isOpen() {
-			return nil
+		l.mu.Lock()
+		if !l.isOpen() {
+			l.leaveLocked()
+			l.mu.Unlock()
+			return ctx.Err()
 		}
-		return ctx.Err()
+		l.mu.Unlock()
+		<-wake // put there when l opened
+	}
+	l.mu.Lock()
+	l.leaveLocked()
+	l.mu.Unlock()
+	return nil
+}
+
+// leaveLocked ends the wait of a goroutine that took its token from l.wake,
+// or that gives up before l opens. The last to leave gives l.wake, empty,
+// back to the pool. l.mu is held.
+func (l *latch) leaveLocked() {
+	l.waiters--
+	if l.waiters == 0 {
+		wakes.Put(l.wake)
+		l.wake = nil
 	}
 }
+
+// wakes holds the channels latches wake their waiters through, empty. A
+// channel of struct{} buffers any number of tokens with no memory for
+// them, so that open never blocks; a waiting goroutine takes one token,
+// so that a channel is empty again once every waiter has left, and
+// waiting costs no allocation.
+var wakes = sync.Pool{New: func() any { return make(chan struct{}, math.MaxInt32) }}
 
 // openAll opens every latch of batches and returns the steps registered
 // on them, for the caller to run: only then, so that each may read any
