@@ -43,32 +43,43 @@ const inlineFutures = 2
 // few holds the commands of a compacted batch while they are sent.
 type few [inlineFutures]redis.Cmder
 
-// compact gives the store of b, a batch handed to a parent, back to the
-// pool when b holds no more commands than inline futures, each the source
-// of its own future, and nothing else: the futures then give the commands
-// (see sendable), and a building block holds no store while it waits in
-// its root's queue (BenchmarkCurveChildren, BenchmarkBudget's blocks rows).
-func (b *batch) compact() {
+// compact takes the store of b, a batch handed to a parent, when b holds
+// no more commands than inline futures, each the source of its own
+// future, and nothing else, and returns it for the pool: the futures then
+// give the commands (see sendable), and a building block holds no store
+// while it waits in its root's queue.
+func (b *batch) compact() *redis.Pipeline {
 	if b.store == nil || b.n > inlineFutures || b.extra != nil {
-		return
+		return nil
 	}
 	for i, cmd := range b.store.Cmds() {
 		if src, _ := b.inline[i].src.(redis.Cmder); src != cmd { // read through an adapter
-			return
+			return nil
 		}
 	}
-	putStore(b.store)
+	store := b.store
 	b.store = nil
+	return store
 }
 
 // len returns the number of commands of b, refused ones included.
 func (b *batch) len() int { return int(b.n) }
 
 // extra is what few batches hold: the commands refused while queueing
-// (they are in the store too), and the script calls.
+// (they are in the store too), the script calls, and the batches that
+// ride on this one (see carry), linked by their next.
 type extra struct {
 	refusals []refusal
 	scripts  []scriptCall
+	riders   list[*batch]
+}
+
+// riders returns the first batch that rides on b, nil for none.
+func (b *batch) riders() *batch {
+	if b.extra == nil {
+		return nil
+	}
+	return b.extra.riders.head
 }
 
 // refusals returns the commands of b refused while queueing.
@@ -245,6 +256,18 @@ var stores = sync.Pool{New: func() any { return recorder.Pipeline().(*redis.Pipe
 const maxPooled = 1 << 16
 
 func newStore() *redis.Pipeline { return stores.Get().(*redis.Pipeline) }
+
+// spares are the stores a hand-off freed (see hand), nil or not.
+type spares [2]*redis.Pipeline
+
+// put gives the stores of s back to the pool.
+func (s spares) put() {
+	for _, store := range s {
+		if store != nil {
+			putStore(store)
+		}
+	}
+}
 
 // release gives the stores of batches back to the pool. The commands stay
 // with their futures.

@@ -143,22 +143,24 @@ func (p *Pipe) admitLocked(n int) error {
 // refuse it whole with: that of admitLocked, or on a root made with
 // AutoFlush, ErrNotSent with ctx's error if ctx is done. There the
 // commands of a ctx that may end are watched, and leave the queue unsent
-// if it ends before a flush takes them (caller.go). p.mu is held.
-func (p *Pipe) joinLocked(ctx context.Context, child *queue) error {
+// if it ends before a flush takes them (caller.go): they stay in batches
+// of their own. It returns the stores the hand-off freed (see hand).
+// p.mu is held.
+func (p *Pipe) joinLocked(ctx context.Context, child *queue) (spares, error) {
 	f := p.auto
 	if f != nil && ctx != nil {
 		if err := ctx.Err(); err != nil {
-			return callerErr(err)
+			return spares{}, callerErr(err)
 		}
 	}
 	if err := p.admitLocked(child.held); err != nil {
-		return err
+		return spares{}, err
 	}
-	if f != nil && ctx != nil && ctx.Done() != nil {
+	watched := f != nil && ctx != nil && ctx.Done() != nil
+	if watched {
 		f.watchLocked(p, ctx, child)
 	}
-	p.q.join(child)
-	return nil
+	return p.q.hand(child, p.target(), !watched, p.carryLimit()), nil
 }
 
 // executeRoot is the Execute of a root: on one made with AutoFlush, a
@@ -281,19 +283,84 @@ func (f *flusher) takeDue(p *Pipe) (queue, []*caller, bool) {
 		f.landLocked()
 		return queue{}, nil, false
 	}
+	if q, callers, ok := f.takeFrontLocked(p); ok {
+		return q, callers, true
+	}
 	q, callers := f.takeLocked(p)
 	return q, callers, true
+}
+
+// flushSize is how many commands a flushing goroutine takes at most, in
+// whole batches, when a root that keeps several flushes in flight holds
+// more: the rest is due at once for another flush, so that while many
+// goroutines queue, several flushes are in flight rather than one that
+// carries everything. A child's commands ride on a batch that holds fewer
+// (see hand), so that the queue has batches to cut between.
+const flushSize = 256
+
+// takeFrontLocked takes the first batches of p's queue, about flushSize
+// commands, for a flush, with the callers whose hand-offs they hold, and
+// makes the rest due, when p holds more than that and no chain or
+// callback, which go with the whole queue. A caller's hand-off is never
+// cut in two. It reports whether it took them. p.mu is held.
+func (f *flusher) takeFrontLocked(p *Pipe) (queue, []*caller, bool) {
+	if f.k == 1 || p.q.held <= flushSize || !p.q.onlyBatches() {
+		return queue{}, nil, false
+	}
+	var callers []*caller
+	for _, c := range f.callers {
+		if !c.taken {
+			callers = append(callers, c)
+		}
+	}
+	n := 0 // the callers whose hand-offs are in front
+	var within *batch
+	q := p.q.takeFront(func(b *batch, held int) bool {
+		if n < len(callers) && b == callers[n].run.batches.head {
+			within = callers[n].run.batches.tail
+			n++
+		}
+		if b == within {
+			within = nil
+		}
+		return held >= flushSize && within == nil
+	})
+	for _, c := range callers[:n] {
+		c.taken = true
+	}
+	f.callers = callers[n:]
+	if p.q.held == 0 {
+		f.due = false
+		f.stopTimerLocked()
+	} else {
+		f.flushDue(p)
+	}
+	return q, callers[:n], true
+}
+
+// carryLimit is how many commands a batch of p's queue holds at most for a
+// child's to ride on it (see hand); 0 for no limit.
+func (p *Pipe) carryLimit() int {
+	if p.auto == nil || p.auto.k == 1 {
+		return 0
+	}
+	return flushSize
 }
 
 // takeLocked empties p's queue for a flush and disarms the timer. It also
 // returns the callers whose hand-offs the queue holds, for unwatch.
 func (f *flusher) takeLocked(p *Pipe) (queue, []*caller) {
 	f.due = false
+	f.stopTimerLocked()
+	return p.takeLocked(), f.takeCallersLocked()
+}
+
+// stopTimerLocked disarms the timer. p.mu is held.
+func (f *flusher) stopTimerLocked() {
 	if f.timer != nil {
 		f.timer.Stop()
 		f.timer = nil
 	}
-	return p.takeLocked(), f.takeCallersLocked()
 }
 
 // execute is Execute on a root made with AutoFlush: a flush in the

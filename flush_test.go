@@ -488,3 +488,47 @@ func TestAutoFlushGathers(t *testing.T) {
 	assert.EqualValues(t, 2*goroutines*each, trips.cmds.Load())
 	assert.GreaterOrEqual(t, per, 7.0, "a flush carries the requests of several goroutines")
 }
+
+// TestAutoFlushSplits holds 600 commands, in requests of two, on a shared
+// root that keeps 2 flushes in flight, until the 600th starts a flush: the
+// flushes take about 256 commands each, in whole batches and whole
+// requests, rather than one flush taking all, and every reply lands on its
+// own future. The requests are handed over with a context that never ends
+// (they ride on one another's batches) and with one that may (each stays
+// in batches of its own, so that it can leave the queue).
+func TestAutoFlushSplits(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := waitCtx(t)
+		for _, handCtx := range []context.Context{context.Background(), ctx} {
+			client, trips := newClient(t, b.start(t))
+			var sizes []int
+			var mu sync.Mutex
+			shared := redpipe.New(client, redpipe.AutoFlush(600, time.Hour, 2), redpipe.OnReport(func(r redpipe.BatchReport) {
+				mu.Lock()
+				defer mu.Unlock()
+				for _, c := range r.Conns { // Close's flush sends nothing
+					sizes = append(sizes, c.Commands)
+				}
+			}))
+			var incrs []*redpipe.Future[int64]
+			for i := range 300 {
+				pipe := redpipe.Pipeline(shared)
+				incrs = append(incrs, pipe.Incr(fmt.Sprint("k", i)), pipe.Incr(fmt.Sprint("k", i)))
+				require.NoError(t, pipe.Execute(handCtx))
+			}
+			for i, f := range incrs {
+				n, err := f.Wait(ctx)
+				require.NoError(t, err)
+				assert.EqualValues(t, 1+i%2, n, "command %d", i)
+			}
+			require.NoError(t, shared.Close(ctx))
+			mu.Lock()
+			assert.EqualValues(t, 600, trips.cmds.Load())
+			assert.Len(t, sizes, 3, "flushes of %v commands", sizes)
+			for _, n := range sizes {
+				assert.LessOrEqual(t, n, 256+16, "flushes of %v commands", sizes)
+			}
+			mu.Unlock()
+		}
+	})
+}

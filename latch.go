@@ -149,21 +149,35 @@ func (l *latch) leaveLocked() {
 // waiting costs no allocation.
 var wakes = sync.Pool{New: func() any { return make(chan struct{}, math.MaxInt32) }}
 
-// openAll opens every latch of batches and returns the steps registered
-// on them, for the caller to run: only then, so that each may read any
-// future of the batches. The latches open under all their locks at once:
-// a step registered meanwhile from another goroutine runs at once only
-// when all are open.
+// openAll opens every latch of batches, and of the batches that ride on
+// them, and returns the steps registered on them, for the caller to run:
+// only then, so that each may read any future of the batches. Each latch
+// opens under its lock, and every lock is held until all have opened: a
+// step registered meanwhile from another goroutine runs at once only when
+// all are open. The riders leave their hosts: a future keeps its own
+// batch in memory, not the others.
 func openAll(batches []*batch) []step {
-	for _, b := range batches {
-		b.mu.Lock()
-	}
 	var steps []step
 	for _, b := range batches {
+		b.mu.Lock()
 		steps = append(steps, b.openLocked()...)
+		for r := b.riders(); r != nil; r = r.next {
+			r.mu.Lock()
+			steps = append(steps, r.openLocked()...)
+		}
 	}
 	for _, b := range batches {
 		b.mu.Unlock()
+		r := b.riders()
+		if r != nil {
+			b.extra.riders = list[*batch]{}
+		}
+		for r != nil {
+			next := r.next
+			r.next = nil
+			r.mu.Unlock()
+			r = next
+		}
 	}
 	return steps
 }

@@ -3,6 +3,8 @@ package redpipe
 import (
 	"context"
 	"sync/atomic"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // Nesting. A child pipe holds its own queue (queue.go) until it executes;
@@ -77,9 +79,6 @@ func (p *Pipe) handUp(ctx context.Context) error {
 	if q.empty() {
 		return nil
 	}
-	if q.last != nil {
-		q.last.compact() // p's own: those of p's children were compacted when they came
-	}
 	if p.tx && !p.parent.tx {
 		q.beginTx()
 	}
@@ -93,17 +92,96 @@ func (p *Pipe) absorb(ctx context.Context, child *queue) error {
 	if p.parent == nil {
 		for b := child.batches.head; b != nil; b = b.next {
 			b.reachRoot()
+			for r := b.riders(); r != nil; r = r.next {
+				r.reachRoot()
+			}
 		}
 	}
 	p.mu.Lock()
-	err := p.joinLocked(ctx, child)
+	spare, err := p.joinLocked(ctx, child)
 	p.mu.Unlock()
+	spare.put()
 	if err != nil {
 		s := new(stage)
 		child.discard(err, s)
 		s.c.repanic()
 	}
 	return err
+}
+
+// hand appends child, the queue a child hands up, to q, its parent's,
+// after what q holds, in constant time; own is where the parent's own
+// commands go. With ride, a small first batch of child rides on q's open
+// batch (see carry), and child's last batch becomes q's open batch when
+// it can take the parent's commands (see takes), so that a tree of
+// building blocks reaches its root as a batch or two, not one per block.
+// With a limit, a batch that holds that many commands carries no more.
+// Otherwise the parent's next command opens a batch of its own, and a
+// last batch of a command or two gives its store back (see compact). hand
+// returns the stores it freed, for the caller to give back once it has
+// let go of the parent's lock.
+func (q *queue) hand(child *queue, own *target, ride bool, limit int) (spare spares) {
+	bs := child.batches
+	if b := bs.head; ride && b != nil && q.last != nil && q.last.canCarry(b, limit) {
+		if bs.head = b.next; bs.head == nil {
+			bs.tail = nil
+		}
+		spare[0] = q.last.carry(b)
+	}
+	if bs.head != nil {
+		q.batches.join(bs)
+		if t := bs.tail; ride && t.takes(own) {
+			q.last = t
+		} else {
+			q.last = nil
+			spare[1] = t.compact()
+		}
+	}
+	q.chains.join(child.chains)
+	q.callbacks.join(child.callbacks)
+	q.held += child.held
+	return spare
+}
+
+// maxCarried is the most commands a batch may hold to ride on another
+// (see carry): copying them stays a constant cost under the parent's lock.
+const maxCarried = 16
+
+// canCarry reports whether b, the first batch a child hands up, may ride
+// on h, the parent's open batch: they go to the same connection in the
+// same transaction, and b holds a few commands, none refused while
+// queueing and no script call, whose bookkeeping stays with their batch.
+func (h *batch) canCarry(b *batch, limit int) bool {
+	return b.n <= maxCarried && (limit == 0 || h.n < int32(limit)) && b.to == h.to && b.tx == h.tx && len(b.refusals()) == 0 && len(b.scripts()) == 0
+}
+
+// carry appends the commands of b, a child's batch, to h, the parent's
+// open batch: from then on b rides on h. Its futures keep reading b's
+// latch, which opens with h's (see openAll), and its riders ride on h
+// too. carry returns b's store, for the pool.
+func (h *batch) carry(b *batch) *redis.Pipeline {
+	var buf few
+	_ = h.store.BatchProcess(background, b.cmds(&buf)...)
+	h.n = int32(h.store.Len())
+	riders := &h.more().riders
+	more := b.riders()
+	b.next = more
+	if more == nil {
+		riders.push(b)
+	} else {
+		riders.join(list[*batch]{head: b, tail: b.extra.riders.tail})
+		b.extra.riders = list[*batch]{}
+	}
+	store := b.store
+	b.store = nil
+	return store
+}
+
+// takes reports whether the parent's own commands may join b, the last
+// batch a child handed up, when own is where they go: b goes there too,
+// outside a transaction the child began, and still has its store.
+func (b *batch) takes(own *target) bool {
+	return b.to == own && b.tx == 0 && b.store != nil
 }
 
 // txs numbers transactions: those of transactional roots, and those that

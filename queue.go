@@ -158,7 +158,8 @@ func (q *queue) addChain(ch *chain) { q.chains.push(ch) }
 func (q *queue) addCallback(fn func()) { q.callbacks.push(&callback{fn: fn}) }
 
 // join appends what more holds to q, after what q holds: q's next command
-// opens a new batch after more's.
+// opens a new batch after more's. A child's queue joins its parent's with
+// hand (nested.go).
 func (q *queue) join(more *queue) {
 	if more.batches.head != nil {
 		q.batches.join(more.batches)
@@ -190,6 +191,34 @@ func (p *Pipe) takeLocked() queue {
 	q := p.q
 	p.q = queue{}
 	return q
+}
+
+// onlyBatches reports whether q holds no chain and no callback.
+func (q *queue) onlyBatches() bool {
+	return q.chains.head == nil && q.callbacks.head == nil
+}
+
+// takeFront takes off q its first batches, up to the first after which
+// enough returns true, given that batch and the commands taken so far, and
+// returns them.
+func (q *queue) takeFront(enough func(b *batch, held int) bool) queue {
+	var front queue
+	front.batches.head = q.batches.head
+	for b := q.batches.head; b != nil; b = b.next {
+		front.batches.tail = b
+		front.held += b.len()
+		if enough(b, front.held) {
+			break
+		}
+	}
+	tail := front.batches.tail
+	q.batches.head = tail.next
+	tail.next = nil
+	if q.batches.head == nil {
+		q.batches.tail, q.last = nil, nil
+	}
+	q.held -= front.held
+	return front
 }
 
 // empty reports whether q holds nothing: no batch, chain or callback.

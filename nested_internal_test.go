@@ -1,0 +1,174 @@
+package redpipe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// ridersOf returns the batches that ride on b.
+func ridersOf(b *batch) []*batch {
+	var rs []*batch
+	for r := b.riders(); r != nil; r = r.next {
+		rs = append(rs, r)
+	}
+	return rs
+}
+
+// TestChildrenRide checks how a child's batch joins its parent's queue:
+// a small one rides on the parent's open batch, one that cannot (another
+// connection, a transaction it began, too many commands) follows it, and
+// the last batch handed up becomes the parent's open batch when it can
+// take the parent's commands. Whatever the layout, every future reads its
+// own reply, in queue order.
+func TestChildrenRide(t *testing.T) {
+	ctx := context.Background()
+	c := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
+	t.Cleanup(func() { _ = c.Close() })
+	root := New(c)
+	var want []int64
+	var got []*Future[int64]
+	incr := func(p *Pipe) {
+		got = append(got, p.Incr("n"))
+		want = append(want, int64(len(want)+1))
+	}
+
+	block := func() { // a building block of two commands
+		child := Pipeline(root)
+		incr(child)
+		incr(child)
+		if err := child.Execute(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	block() // the root holds nothing: the child's batch becomes its open batch
+	host := root.q.last
+	if host == nil || root.q.batches.head != host || host.n != 2 {
+		t.Fatalf("after the first block, the root's open batch is %p holding %d; want the block's batch", host, host.n)
+	}
+	incr(root) // joins the block's batch
+	block()
+	block()
+	if rs := ridersOf(host); len(rs) != 2 || host.n != 7 || root.q.last != host || host.next != nil {
+		t.Fatalf("two more blocks: %d riders, %d commands in the open batch; want 2 riders and 7 commands", len(rs), host.n)
+	}
+
+	big := Pipeline(root) // more commands than ride: it follows, and becomes the open batch
+	for range maxCarried + 1 {
+		incr(big)
+	}
+	if err := big.Execute(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if host.next == nil || root.q.last != host.next || len(ridersOf(host.next)) != 0 {
+		t.Fatal("a child of more than maxCarried commands did not follow the open batch and become the new one")
+	}
+	block() // rides on the big child's batch
+	if len(ridersOf(root.q.last)) != 1 {
+		t.Fatal("a block did not ride on the batch of the child before it")
+	}
+
+	tx := Pipeline(root, Transaction()) // begins a transaction: follows, and the root opens a batch of its own next
+	inTx := tx.Incr("t")                // a transaction is sent apart from the plain commands: a key of its own
+	if err := tx.Execute(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if root.q.last != nil || root.q.batches.tail.tx == 0 {
+		t.Fatal("a transactional child's batch rode or became the root's open batch")
+	}
+	incr(root)
+	block()
+	if n := root.q.len(); n != len(want)+1 {
+		t.Fatalf("the root holds %d commands; want %d", n, len(want))
+	}
+
+	ping := Pipeline(root).Ping() // still on its child: not ready, and says so
+	if err := ping.Err(); !errors.Is(err, errOnPipe) {
+		t.Fatalf("a future on a child that has not executed: %v", err)
+	}
+	if err := got[0].Err(); !errors.Is(err, ErrNotReady) || errors.Is(err, errOnPipe) {
+		t.Fatalf("a future that rode to the root: %v; want ErrNotReady at its root", err)
+	}
+
+	if err := root.Execute(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range got {
+		if v, err := f.Result(); err != nil || v != want[i] {
+			t.Fatalf("future %d = %d, %v; want %d", i, v, err, want[i])
+		}
+	}
+	if v, err := inTx.Result(); err != nil || v != 1 {
+		t.Fatalf("the transaction's INCR = %d, %v; want 1", v, err)
+	}
+	if rs := ridersOf(host); len(rs) != 0 {
+		t.Fatalf("after Execute the open batch still holds %d riders", len(rs))
+	}
+}
+
+// TestChildrenRideReset resets a parent that carries its children's
+// commands: every future settles with ErrDiscarded, riders included, and
+// nothing is sent.
+func TestChildrenRideReset(t *testing.T) {
+	ctx := context.Background()
+	c := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
+	t.Cleanup(func() { _ = c.Close() })
+	root := New(c)
+	parent := Pipeline(root)
+	var got []*Future[int64]
+	for range 5 {
+		child := Pipeline(parent)
+		got = append(got, child.Incr("n"), child.Incr("n"))
+		if err := child.Execute(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	parent.Reset()
+	for i, f := range got {
+		if err := f.Err(); !errors.Is(err, ErrDiscarded) {
+			t.Fatalf("future %d: %v; want ErrDiscarded", i, err)
+		}
+	}
+	if err := parent.Execute(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := root.Execute(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := c.Get(ctx, "n").Result(); !errors.Is(err, redis.Nil) {
+		t.Fatalf("n = %q, %v after Reset; want nothing sent", n, err)
+	}
+}
+
+// TestTakeFront takes the front of a queue in whole batches, the rest
+// staying queued in order.
+func TestTakeFront(t *testing.T) {
+	c := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
+	t.Cleanup(func() { _ = c.Close() })
+	root := New(c)
+	for i, size := range []int{100, 100, 100, 30} {
+		child := Pipeline(root, On(fmt.Sprint("conn", i))) // a batch of its own each
+		for range size {
+			child.Ping()
+		}
+		if err := child.Execute(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q := &root.q
+	atLeast := func(n int) func(*batch, int) bool {
+		return func(_ *batch, held int) bool { return held >= n }
+	}
+	front := q.takeFront(atLeast(150))
+	if front.held != 200 || front.len() != 200 || q.held != 130 || q.len() != 130 {
+		t.Fatalf("takeFront(150) took %d of 330, leaving %d; want 200 and 130", front.held, q.held)
+	}
+	rest := q.takeFront(atLeast(1000))
+	if rest.held != 130 || q.held != 0 || q.batches.head != nil || q.batches.tail != nil || q.last != nil {
+		t.Fatalf("taking more than the queue holds left %d commands", q.held)
+	}
+}
