@@ -66,20 +66,10 @@ func (b *batch) compact() *redis.Pipeline {
 func (b *batch) len() int { return int(b.n) }
 
 // extra is what few batches hold: the commands refused while queueing
-// (they are in the store too), the script calls, and the batches that
-// ride on this one (see carry), linked by their next.
+// (they are in the store too), and the script calls.
 type extra struct {
 	refusals []refusal
 	scripts  []scriptCall
-	riders   list[*batch]
-}
-
-// riders returns the first batch that rides on b, nil for none.
-func (b *batch) riders() *batch {
-	if b.extra == nil {
-		return nil
-	}
-	return b.extra.riders.head
 }
 
 // refusals returns the commands of b refused while queueing.

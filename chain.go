@@ -152,7 +152,7 @@ func afterAll(latches []*latch, settle func(*catcher)) *latch {
 		settle(nil)
 		return opened
 	}
-	g := &latch{src: pending[0]}
+	g := derivedFrom(pending[0])
 	var left atomic.Int64
 	left.Store(int64(len(pending)))
 	for _, l := range pending {

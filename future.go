@@ -163,7 +163,7 @@ func Then[T, U any](f *Future[T], fn func(T) (U, error)) *Future[U] {
 	if f.latch == nil {
 		return &Future[U]{src: out} // never ready, as f
 	}
-	g := &Future[U]{src: out, latch: &latch{src: f.latch}}
+	g := &Future[U]{src: out, latch: derivedFrom(f.latch)}
 	registered := f.latch.then(step{seq: stepSeq.Add(1), run: func(s *stage) {
 		if p := s.c.try("a Then function", derive); p != nil {
 			out.val, out.err = *new(U), p

@@ -20,7 +20,7 @@ var errWaiting = fmt.Errorf("%w: waiting for the future it chains on", ErrNotRea
 // put a reply or an error on each of their commands; a future reads its
 // command only after its latch has opened.
 type latch struct {
-	state atomic.Int32 // onPipe, then atRoot, or waiting; then settled
+	state atomic.Int32 // onPipe, then atRoot or riding; derived; waiting; then settled
 	// waiters counts the goroutines in wait that take a token from wake;
 	// guarded by mu.
 	waiters int32
@@ -29,8 +29,10 @@ type latch struct {
 	steps []step        // guarded by mu; taken by open, for its caller to run
 	wake  chan struct{} // guarded by mu; from wakes while waiters > 0; open puts a token in it per waiter
 
-	// src is, for a future made by Then, its source's latch: it says why the
-	// future is not ready yet. Immutable.
+	// src is, for a future made by Then, its source's latch, which says
+	// why the future is not ready yet, immutable; for the latch of a batch
+	// that rides on another (see ride), that batch's latch, which opens
+	// for both, set before the state becomes riding.
 	src *latch
 }
 
@@ -38,6 +40,8 @@ type latch struct {
 const (
 	onPipe  int32 = iota // the commands are queued on a child that has not executed
 	atRoot               // the commands are queued on their root
+	riding               // the commands ride on src's batch: l is open when src is
+	derived              // a Then's future, whose function has not run: src says why
 	waiting              // a Chain's future, waiting for its source and then fn's future
 	settled              // every command has its reply
 )
@@ -49,20 +53,51 @@ var opened = func() *latch {
 	return l
 }()
 
-func (l *latch) isOpen() bool { return l.state.Load() == settled }
+// derivedFrom returns a closed latch of a future derived from src's.
+func derivedFrom(src *latch) *latch {
+	l := &latch{src: src}
+	l.state.Store(derived)
+	return l
+}
+
+func (l *latch) isOpen() bool {
+	switch l.state.Load() {
+	case settled:
+		return true
+	case riding:
+		return l.src.isOpen()
+	}
+	return false
+}
 
 // notReady returns the error a future of l reports while l is closed.
 func (l *latch) notReady() error {
-	for l.src != nil {
-		l = l.src
+	for {
+		switch l.state.Load() {
+		case riding, derived:
+			l = l.src
+		case onPipe:
+			return errOnPipe
+		case waiting:
+			return errWaiting
+		default:
+			return ErrNotReady
+		}
 	}
-	switch l.state.Load() {
-	case onPipe:
-		return errOnPipe
-	case waiting:
-		return errWaiting
+}
+
+// ride makes l, the latch of a batch whose commands now ride on host's
+// batch, open when host does, and reports whether it did: it does not
+// when a step or a waiter is registered on l already.
+func (l *latch) ride(host *latch) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.steps) > 0 || l.waiters > 0 {
+		return false
 	}
-	return ErrNotReady
+	l.src = host
+	l.state.Store(riding)
+	return true
 }
 
 // reachRoot notes that l's commands have reached their root.
@@ -73,6 +108,10 @@ func (l *latch) reachRoot() { l.state.CompareAndSwap(onPipe, atRoot) }
 // already: the caller then runs its step itself.
 func (l *latch) then(st step) bool {
 	l.mu.Lock()
+	if l.state.Load() == riding {
+		l.mu.Unlock()
+		return l.src.then(st)
+	}
 	defer l.mu.Unlock()
 	if l.isOpen() {
 		return false
@@ -103,6 +142,10 @@ func (l *latch) openLocked() []step {
 // context.
 func (l *latch) wait(ctx context.Context) error {
 	l.mu.Lock()
+	if l.state.Load() == riding {
+		l.mu.Unlock()
+		return l.src.wait(ctx)
+	}
 	if l.isOpen() {
 		l.mu.Unlock()
 		return nil
@@ -149,35 +192,20 @@ func (l *latch) leaveLocked() {
 // waiting costs no allocation.
 var wakes = sync.Pool{New: func() any { return make(chan struct{}, math.MaxInt32) }}
 
-// openAll opens every latch of batches, and of the batches that ride on
-// them, and returns the steps registered on them, for the caller to run:
-// only then, so that each may read any future of the batches. Each latch
-// opens under its lock, and every lock is held until all have opened: a
-// step registered meanwhile from another goroutine runs at once only when
-// all are open. The riders leave their hosts: a future keeps its own
-// batch in memory, not the others.
+// openAll opens every latch of batches and returns the steps registered
+// on them, for the caller to run: only then, so that each may read any
+// future of the batches. The latches of the batches that ride on them open
+// with them. Each latch opens under its lock, and every lock is held until
+// all have opened: a step registered meanwhile from another goroutine
+// runs at once only when all are open.
 func openAll(batches []*batch) []step {
 	var steps []step
 	for _, b := range batches {
 		b.mu.Lock()
 		steps = append(steps, b.openLocked()...)
-		for r := b.riders(); r != nil; r = r.next {
-			r.mu.Lock()
-			steps = append(steps, r.openLocked()...)
-		}
 	}
 	for _, b := range batches {
 		b.mu.Unlock()
-		r := b.riders()
-		if r != nil {
-			b.extra.riders = list[*batch]{}
-		}
-		for r != nil {
-			next := r.next
-			r.next = nil
-			r.mu.Unlock()
-			r = next
-		}
 	}
 	return steps
 }

@@ -92,9 +92,6 @@ func (p *Pipe) absorb(ctx context.Context, child *queue) error {
 	if p.parent == nil {
 		for b := child.batches.head; b != nil; b = b.next {
 			b.reachRoot()
-			for r := b.riders(); r != nil; r = r.next {
-				r.reachRoot()
-			}
 		}
 	}
 	p.mu.Lock()
@@ -123,10 +120,12 @@ func (p *Pipe) absorb(ctx context.Context, child *queue) error {
 func (q *queue) hand(child *queue, own *target, ride bool, limit int) (spare spares) {
 	bs := child.batches
 	if b := bs.head; ride && b != nil && q.last != nil && q.last.canCarry(b, limit) {
-		if bs.head = b.next; bs.head == nil {
-			bs.tail = nil
+		next := b.next
+		if q.last.carry(b, &spare[0]) {
+			if bs.head = next; bs.head == nil {
+				bs.tail = nil
+			}
 		}
-		spare[0] = q.last.carry(b)
 	}
 	if bs.head != nil {
 		q.batches.join(bs)
@@ -152,29 +151,24 @@ const maxCarried = 16
 // same transaction, and b holds a few commands, none refused while
 // queueing and no script call, whose bookkeeping stays with their batch.
 func (h *batch) canCarry(b *batch, limit int) bool {
-	return b.n <= maxCarried && (limit == 0 || h.n < int32(limit)) && b.to == h.to && b.tx == h.tx && len(b.refusals()) == 0 && len(b.scripts()) == 0
+	return b.n <= maxCarried && (limit == 0 || h.n < int32(limit)) && b.to == h.to && b.tx == h.tx && b.extra == nil
 }
 
 // carry appends the commands of b, a child's batch, to h, the parent's
-// open batch: from then on b rides on h. Its futures keep reading b's
-// latch, which opens with h's (see openAll), and its riders ride on h
-// too. carry returns b's store, for the pool.
-func (h *batch) carry(b *batch) *redis.Pipeline {
+// open batch, and reports whether it did: from then on b rides on h. Its
+// futures keep reading b's latch, which opens when h's does (see ride);
+// it does not carry a batch whose latch a step or a waiter watches
+// already. carry gives b's store back to spare.
+func (h *batch) carry(b *batch, spare **redis.Pipeline) bool {
+	if !b.ride(&h.latch) {
+		return false
+	}
 	var buf few
 	_ = h.store.BatchProcess(background, b.cmds(&buf)...)
 	h.n = int32(h.store.Len())
-	riders := &h.more().riders
-	more := b.riders()
-	b.next = more
-	if more == nil {
-		riders.push(b)
-	} else {
-		riders.join(list[*batch]{head: b, tail: b.extra.riders.tail})
-		b.extra.riders = list[*batch]{}
-	}
-	store := b.store
-	b.store = nil
-	return store
+	*spare = b.store
+	b.store, b.next = nil, nil
+	return true
 }
 
 // takes reports whether the parent's own commands may join b, the last

@@ -10,13 +10,9 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// ridersOf returns the batches that ride on b.
-func ridersOf(b *batch) []*batch {
-	var rs []*batch
-	for r := b.riders(); r != nil; r = r.next {
-		rs = append(rs, r)
-	}
-	return rs
+// ridesOn reports whether the first batch of child rides on host.
+func ridesOn(child *Pipe, host *batch) bool {
+	return child.first.state.Load() == riding && child.first.src == &host.latch
 }
 
 // TestChildrenRide checks how a child's batch joins its parent's queue:
@@ -37,13 +33,14 @@ func TestChildrenRide(t *testing.T) {
 		want = append(want, int64(len(want)+1))
 	}
 
-	block := func() { // a building block of two commands
+	block := func() *Pipe { // a building block of two commands
 		child := Pipeline(root)
 		incr(child)
 		incr(child)
 		if err := child.Execute(ctx); err != nil {
 			t.Fatal(err)
 		}
+		return child
 	}
 	block() // the root holds nothing: the child's batch becomes its open batch
 	host := root.q.last
@@ -51,10 +48,14 @@ func TestChildrenRide(t *testing.T) {
 		t.Fatalf("after the first block, the root's open batch is %p holding %d; want the block's batch", host, host.n)
 	}
 	incr(root) // joins the block's batch
-	block()
-	block()
-	if rs := ridersOf(host); len(rs) != 2 || host.n != 7 || root.q.last != host || host.next != nil {
-		t.Fatalf("two more blocks: %d riders, %d commands in the open batch; want 2 riders and 7 commands", len(rs), host.n)
+	riders := []*Pipe{block(), block()}
+	for _, r := range riders {
+		if !ridesOn(r, host) {
+			t.Fatal("a block did not ride on the root's open batch")
+		}
+	}
+	if host.n != 7 || root.q.last != host || host.next != nil {
+		t.Fatalf("after two more blocks, the open batch holds %d commands; want 7", host.n)
 	}
 
 	big := Pipeline(root) // more commands than ride: it follows, and becomes the open batch
@@ -64,11 +65,10 @@ func TestChildrenRide(t *testing.T) {
 	if err := big.Execute(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if host.next == nil || root.q.last != host.next || len(ridersOf(host.next)) != 0 {
+	if host.next != &big.first || root.q.last != host.next {
 		t.Fatal("a child of more than maxCarried commands did not follow the open batch and become the new one")
 	}
-	block() // rides on the big child's batch
-	if len(ridersOf(root.q.last)) != 1 {
+	if !ridesOn(block(), root.q.last) {
 		t.Fatal("a block did not ride on the batch of the child before it")
 	}
 
@@ -81,8 +81,19 @@ func TestChildrenRide(t *testing.T) {
 		t.Fatal("a transactional child's batch rode or became the root's open batch")
 	}
 	incr(root)
-	block()
-	if n := root.q.len(); n != len(want)+1 {
+	rider := block()
+	rode := root.q.last
+	late := Then(got[len(got)-1], func(v int64) (int64, error) { return 10 * v, nil }) // registers on the host
+	early := Pipeline(root)                                                            // a Then watches its batch before it is handed up: it does not ride
+	w := early.Incr("w")
+	tenW := Then(w, func(v int64) (int64, error) { return 10 * v, nil })
+	if err := early.Execute(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !ridesOn(rider, rode) || early.first.state.Load() == riding || root.q.batches.tail != &early.first {
+		t.Fatal("a batch watched by a Then rode, or one that was not did not")
+	}
+	if n := root.q.len(); n != len(want)+2 {
 		t.Fatalf("the root holds %d commands; want %d", n, len(want))
 	}
 
@@ -102,11 +113,14 @@ func TestChildrenRide(t *testing.T) {
 			t.Fatalf("future %d = %d, %v; want %d", i, v, err, want[i])
 		}
 	}
+	if v, err := late.Result(); err != nil || v != 10*want[len(want)-1] {
+		t.Fatalf("a Then on a future that rode = %d, %v", v, err)
+	}
+	if v, err := tenW.Result(); err != nil || v != 10 {
+		t.Fatalf("a Then on a future that did not ride = %d, %v", v, err)
+	}
 	if v, err := inTx.Result(); err != nil || v != 1 {
 		t.Fatalf("the transaction's INCR = %d, %v; want 1", v, err)
-	}
-	if rs := ridersOf(host); len(rs) != 0 {
-		t.Fatalf("after Execute the open batch still holds %d riders", len(rs))
 	}
 }
 
