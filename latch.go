@@ -26,7 +26,7 @@ type latch struct {
 	waiters int32
 
 	mu    sync.Mutex
-	steps []step        // guarded by mu; taken by open, for its caller to run
+	steps *[]step       // guarded by mu; registered by then, taken by open; nil for none, as most latches have
 	wake  chan struct{} // guarded by mu; from wakes while waiters > 0; open puts a token in it per waiter
 
 	// src is, for a future made by Then, its source's latch, which says
@@ -92,7 +92,7 @@ func (l *latch) notReady() error {
 func (l *latch) ride(host *latch) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.steps) > 0 || l.waiters > 0 {
+	if l.steps != nil || l.waiters > 0 {
 		return false
 	}
 	l.src = host
@@ -116,7 +116,10 @@ func (l *latch) then(st step) bool {
 	if l.isOpen() {
 		return false
 	}
-	l.steps = append(l.steps, st)
+	if l.steps == nil {
+		l.steps = new([]step)
+	}
+	*l.steps = append(*l.steps, st)
 	return true
 }
 
@@ -133,7 +136,10 @@ func (l *latch) openLocked() []step {
 	for range l.waiters {
 		l.wake <- struct{}{} // never blocks: see wakes
 	}
-	steps := l.steps
+	if l.steps == nil {
+		return nil
+	}
+	steps := *l.steps
 	l.steps = nil
 	return steps
 }

@@ -136,8 +136,7 @@ func (q *queue) hand(child *queue, own *target, ride bool, limit int) (spare spa
 			spare[1] = t.compact()
 		}
 	}
-	q.chains.join(child.chains)
-	q.callbacks.join(child.callbacks)
+	q.joinAfter(child.after)
 	q.held += child.held
 	return spare
 }

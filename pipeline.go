@@ -124,10 +124,8 @@ type Pipe struct {
 	tx     bool    // immutable; commands run in MULTI/EXEC (see Transaction)
 
 	// For a root; immutable.
-	retryWrites bool              // see RetryWrites
-	chunk       int               // the most commands per round trip; 0: no limit
-	report      func(BatchReport) // see OnReport
-	auto        *flusher          // set by AutoFlush: the root flushes itself (flush.go)
+	sending *sending // how it sends; nil: in one round trip per connection, unreported
+	auto    *flusher // set by AutoFlush: the root flushes itself (flush.go)
 
 	mu sync.Mutex // protects q and first
 	q  queue
@@ -151,9 +149,13 @@ func New(c redis.UniversalClient, opts ...Option) *Pipe {
 
 // newRoot returns a root pipe that sends to, configured by o.
 func newRoot(to *target, o options) *Pipe {
-	p := &Pipe{to: to, tx: o.tx, retryWrites: o.retryWrites, chunk: DefaultChunkSize, report: o.report}
-	if o.chunked {
-		p.chunk = o.chunk
+	p := &Pipe{to: to, tx: o.tx, sending: &defaultSending}
+	if o.chunked || o.retryWrites || o.report != nil {
+		how := sending{sendPolicy{DefaultChunkSize, o.retryWrites}, o.report}
+		if o.chunked {
+			how.chunk = o.chunk
+		}
+		p.sending = &how
 	}
 	switch {
 	case o.auto == nil && o.bounded:
@@ -182,6 +184,15 @@ func collect(opts []Option) options {
 	}
 	return *o
 }
+
+// sending is how a root sends, set when it is made.
+type sending struct {
+	sendPolicy
+	report func(BatchReport) // see OnReport
+}
+
+// defaultSending is how a root sends unless told otherwise. Never written.
+var defaultSending = sending{sendPolicy: sendPolicy{chunk: DefaultChunkSize}}
 
 // target returns where p's own commands go.
 func (p *Pipe) target() *target {

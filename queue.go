@@ -14,11 +14,36 @@ type queue struct {
 	batches list[*batch]
 	// last is the batch the pipe's own next command joins: the tail of
 	// batches, until a child's batches follow it; nil: a new batch.
-	last      *batch
-	chains    list[*chain]    // in the order they were queued
-	callbacks list[*callback] // in registration order
+	last *batch
+	// after holds the chains waiting to run and the callbacks, for the
+	// few queues that have any; nil for none.
+	after *after
 
 	held int // commands queued: what an AutoFlush root counts
+}
+
+// after is what runs once commands settle: chains and callbacks.
+type after struct {
+	chains    list[*chain]    // in the order they were queued
+	callbacks list[*callback] // in registration order
+}
+
+// afterwork returns q.after, making it if needed.
+func (q *queue) afterwork() *after {
+	if q.after == nil {
+		q.after = new(after)
+	}
+	return q.after
+}
+
+// joinAfter appends the chains and callbacks of more to q's.
+func (q *queue) joinAfter(more *after) {
+	if more == nil {
+		return
+	}
+	a := q.afterwork()
+	a.chains.join(more.chains)
+	a.callbacks.join(more.callbacks)
 }
 
 // list is a singly linked list: each node holds the next.
@@ -152,10 +177,10 @@ func (p *Pipe) openLocked() *batch {
 }
 
 // addChain appends ch to q.
-func (q *queue) addChain(ch *chain) { q.chains.push(ch) }
+func (q *queue) addChain(ch *chain) { q.afterwork().chains.push(ch) }
 
 // addCallback appends fn to q.
-func (q *queue) addCallback(fn func()) { q.callbacks.push(&callback{fn: fn}) }
+func (q *queue) addCallback(fn func()) { q.afterwork().callbacks.push(&callback{fn: fn}) }
 
 // join appends what more holds to q, after what q holds: q's next command
 // opens a new batch after more's. A child's queue joins its parent's with
@@ -165,8 +190,7 @@ func (q *queue) join(more *queue) {
 		q.batches.join(more.batches)
 		q.last = nil
 	}
-	q.chains.join(more.chains)
-	q.callbacks.join(more.callbacks)
+	q.joinAfter(more.after)
 	q.held += more.held
 }
 
@@ -174,10 +198,12 @@ func (q *queue) join(more *queue) {
 // off q, and returns them.
 func (q *queue) cut(run *queue) queue {
 	q.batches.cut(run.batches)
-	q.chains.cut(run.chains)
-	q.callbacks.cut(run.callbacks)
+	if run.after != nil {
+		q.after.chains.cut(run.after.chains)
+		q.after.callbacks.cut(run.after.callbacks)
+	}
 	q.held -= run.held
-	return queue{batches: run.batches, chains: run.chains, callbacks: run.callbacks, held: run.held}
+	return queue{batches: run.batches, after: run.after, held: run.held}
 }
 
 // take empties p's queue and returns what it held.
@@ -195,7 +221,7 @@ func (p *Pipe) takeLocked() queue {
 
 // onlyBatches reports whether q holds no chain and no callback.
 func (q *queue) onlyBatches() bool {
-	return q.chains.head == nil && q.callbacks.head == nil
+	return q.after == nil || q.after.chains.head == nil && q.after.callbacks.head == nil
 }
 
 // takeFront takes off q its first batches, up to the first after which
@@ -223,7 +249,7 @@ func (q *queue) takeFront(enough func(b *batch, held int) bool) queue {
 
 // empty reports whether q holds nothing: no batch, chain or callback.
 func (q *queue) empty() bool {
-	return q.batches.head == nil && q.chains.head == nil && q.callbacks.head == nil
+	return q.batches.head == nil && q.onlyBatches()
 }
 
 // len returns the number of commands in q.
@@ -257,8 +283,10 @@ func (q *queue) discard(err error, s *stage) {
 		b.failAll(err)
 	}
 	steps := openAll(bs)
-	for ch := q.chains.head; ch != nil; ch = ch.next {
-		steps = append(steps, ch.discard(err)...)
+	if q.after != nil {
+		for ch := q.after.chains.head; ch != nil; ch = ch.next {
+			steps = append(steps, ch.discard(err)...)
+		}
 	}
 	s.runSteps(steps)
 	release(bs)

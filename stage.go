@@ -102,7 +102,11 @@ func (p *Pipe) run(ctx context.Context) error {
 // runQueue is run on q, taken from p.
 func (p *Pipe) runQueue(ctx context.Context, q queue) error {
 	s := &stage{ctx: ctx, root: p}
-	rp := newReporter(p.report)
+	var how sending
+	if p.sending != nil {
+		how = *p.sending
+	}
+	rp := newReporter(how.report)
 	if p.tx {
 		q.beginTx()
 	}
@@ -130,7 +134,7 @@ func (p *Pipe) runQueue(ctx context.Context, q queue) error {
 				b.failAll(err) // the context ended between stages
 			}
 		} else {
-			rp.stage(sendStage(ctx, batches, sendPolicy{p.chunk, p.retryWrites}, &s.c))
+			rp.stage(sendStage(ctx, batches, how.sendPolicy, &s.c))
 		}
 		steps := openAll(batches)
 		for {
@@ -163,7 +167,7 @@ func (p *Pipe) runQueue(ctx context.Context, q queue) error {
 	if len(errs) > 0 {
 		err = &ExecError{Commands: errs}
 	}
-	rp.finish(p.report, err, &s.c)
+	rp.finish(how.report, err, &s.c)
 	s.c.repanic()
 	return err
 }
@@ -175,19 +179,23 @@ func (q *queue) requeue(chains []*chain) {
 		ch.next = nil
 		back.push(ch)
 	}
-	back.join(q.chains)
-	q.chains = back
+	a := q.afterwork()
+	back.join(a.chains)
+	a.chains = back
 }
 
 // unlink appends the chains and callbacks of q to chains and callbacks,
 // takes them off q, and returns them.
 func (q *queue) unlink(chains []*chain, callbacks []func()) ([]*chain, []func()) {
-	for ch := q.chains.head; ch != nil; ch = ch.next {
+	if q.after == nil {
+		return chains, callbacks
+	}
+	for ch := q.after.chains.head; ch != nil; ch = ch.next {
 		chains = append(chains, ch)
 	}
-	for cb := q.callbacks.head; cb != nil; cb = cb.next {
+	for cb := q.after.callbacks.head; cb != nil; cb = cb.next {
 		callbacks = append(callbacks, cb.fn)
 	}
-	q.chains, q.callbacks = list[*chain]{}, list[*callback]{}
+	q.after = nil
 	return chains, callbacks
 }
