@@ -61,14 +61,13 @@ func derivedFrom(src *latch) *latch {
 }
 
 func (l *latch) isOpen() bool {
-	switch l.state.Load() {
-	case settled:
-		return true
-	case riding:
-		return l.src.isOpen()
-	}
-	return false
+	s := l.state.Load()
+	return s == settled || s == riding && l.src.hostOpen()
 }
+
+// hostOpen is isOpen for the latch a batch rides on, kept out of isOpen so
+// that isOpen inlines.
+func (l *latch) hostOpen() bool { return l.isOpen() }
 
 // notReady returns the error a future of l reports while l is closed.
 func (l *latch) notReady() error {
