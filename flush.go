@@ -160,7 +160,7 @@ func (p *Pipe) joinLocked(ctx context.Context, child *queue) (spares, error) {
 	if watched {
 		f.watchLocked(p, ctx, child)
 	}
-	return p.q.hand(child, p.target(), !watched, p.carryLimit()), nil
+	return p.q.hand(child, p.target(), !watched, p.carryLimit(), p.parent == nil), nil
 }
 
 // executeRoot is the Execute of a root: on one made with AutoFlush, a

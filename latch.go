@@ -20,7 +20,7 @@ var errWaiting = fmt.Errorf("%w: waiting for the future it chains on", ErrNotRea
 // put a reply or an error on each of their commands; a future reads its
 // command only after its latch has opened.
 type latch struct {
-	state atomic.Int32 // onPipe, then atRoot or riding; derived; waiting; then settled
+	state atomic.Int32 // onPipe, then atRoot or riding; derived; waiting; then settled; and watched
 	// waiters counts the goroutines in wait that take a token from wake;
 	// guarded by mu.
 	waiters int32
@@ -44,6 +44,10 @@ const (
 	derived              // a Then's future, whose function has not run: src says why
 	waiting              // a Chain's future, waiting for its source and then fn's future
 	settled              // every command has its reply
+
+	// watched is set with the stage once a step or a waiter is registered
+	// on the latch, or tried to be: then its batch does not ride (see ride).
+	watched int32 = 8
 )
 
 // opened is a latch that is already open, for futures ready at once.
@@ -61,7 +65,7 @@ func derivedFrom(src *latch) *latch {
 }
 
 func (l *latch) isOpen() bool {
-	s := l.state.Load()
+	s := l.state.Load() &^ watched
 	return s == settled || s == riding && l.src.hostOpen()
 }
 
@@ -72,7 +76,7 @@ func (l *latch) hostOpen() bool { return l.isOpen() }
 // notReady returns the error a future of l reports while l is closed.
 func (l *latch) notReady() error {
 	for {
-		switch l.state.Load() {
+		switch l.state.Load() &^ watched {
 		case riding, derived:
 			l = l.src
 		case onPipe:
@@ -87,34 +91,50 @@ func (l *latch) notReady() error {
 
 // ride makes l, the latch of a batch whose commands now ride on host's
 // batch, open when host does, and reports whether it did: it does not
-// when a step or a waiter is registered on l already.
+// once l is watched. src is read only once the state says riding, which
+// it says after src is set.
 func (l *latch) ride(host *latch) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.steps != nil || l.waiters > 0 {
-		return false
-	}
 	l.src = host
-	l.state.Store(riding)
-	return true
+	for {
+		s := l.state.Load()
+		if s != onPipe && s != atRoot {
+			l.src = nil
+			return false
+		}
+		if l.state.CompareAndSwap(s, riding) {
+			return true
+		}
+	}
 }
 
+// watchLocked marks l watched, so that its batch no longer rides, and
+// returns its stage. l.mu is held.
+func (l *latch) watchLocked() int32 { return l.state.Or(watched) &^ watched }
+
 // reachRoot notes that l's commands have reached their root.
-func (l *latch) reachRoot() { l.state.CompareAndSwap(onPipe, atRoot) }
+func (l *latch) reachRoot() {
+	for {
+		s := l.state.Load()
+		if s&^watched != onPipe || l.state.CompareAndSwap(s, s|atRoot) {
+			return
+		}
+	}
+}
 
 // then registers st to run once l has opened and every other latch opened
 // with it has too. It returns false, registering nothing, if l is open
 // already: the caller then runs its step itself.
 func (l *latch) then(st step) bool {
 	l.mu.Lock()
-	if l.state.Load() == riding {
+	switch l.watchLocked() {
+	case riding:
 		l.mu.Unlock()
 		return l.src.then(st)
-	}
-	defer l.mu.Unlock()
-	if l.isOpen() {
+	case settled:
+		l.mu.Unlock()
 		return false
 	}
+	defer l.mu.Unlock()
 	if l.steps == nil {
 		l.steps = new([]step)
 	}
@@ -147,11 +167,11 @@ func (l *latch) openLocked() []step {
 // context.
 func (l *latch) wait(ctx context.Context) error {
 	l.mu.Lock()
-	if l.state.Load() == riding {
+	switch l.watchLocked() {
+	case riding:
 		l.mu.Unlock()
 		return l.src.wait(ctx)
-	}
-	if l.isOpen() {
+	case settled:
 		l.mu.Unlock()
 		return nil
 	}

@@ -89,9 +89,9 @@ func (p *Pipe) handUp(ctx context.Context) error {
 // ctx, to p's queue, after what p holds. If p refuses it (see joinLocked),
 // child is discarded whole, and absorb returns the error.
 func (p *Pipe) absorb(ctx context.Context, child *queue) error {
-	if p.parent == nil {
-		for b := child.batches.head; b != nil; b = b.next {
-			b.reachRoot()
+	if p.parent == nil && child.batches.head != nil {
+		for b := child.batches.head.next; b != nil; b = b.next {
+			b.reachRoot() // the first's is up to hand: it may ride instead
 		}
 	}
 	p.mu.Lock()
@@ -114,10 +114,11 @@ func (p *Pipe) absorb(ctx context.Context, child *queue) error {
 // building blocks reaches its root as a batch or two, not one per block.
 // With a limit, a batch that holds that many commands carries no more.
 // Otherwise the parent's next command opens a batch of its own, and a
-// last batch of a command or two gives its store back (see compact). hand
-// returns the stores it freed, for the caller to give back once it has
-// let go of the parent's lock.
-func (q *queue) hand(child *queue, own *target, ride bool, limit int) (spare spares) {
+// last batch of a command or two gives its store back (see compact). When
+// the parent is a root, a first batch that does not ride notes that it
+// reached it (absorb notes the others). hand returns the stores it freed,
+// for the caller to give back once it has let go of the parent's lock.
+func (q *queue) hand(child *queue, own *target, ride bool, limit int, root bool) (spare spares) {
 	bs := child.batches
 	if b := bs.head; ride && b != nil && q.last != nil && q.last.canCarry(b, limit) {
 		next := b.next
@@ -126,6 +127,9 @@ func (q *queue) hand(child *queue, own *target, ride bool, limit int) (spare spa
 				bs.tail = nil
 			}
 		}
+	}
+	if root && bs.head == child.batches.head && bs.head != nil {
+		bs.head.reachRoot() // it did not ride
 	}
 	if bs.head != nil {
 		q.batches.join(bs)
