@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/alicebob/miniredis/v2"
@@ -184,5 +185,57 @@ func TestTakeFront(t *testing.T) {
 	rest := q.takeFront(atLeast(1000))
 	if rest.held != 130 || q.held != 0 || q.batches.head != nil || q.batches.tail != nil || q.last != nil {
 		t.Fatalf("taking more than the queue holds left %d commands", q.held)
+	}
+}
+
+// TestRideRacesWatch hands children up while other goroutines register a
+// Then on, or wait for, one of their futures: whichever comes first, the
+// batch rides or not, and every function and wait sees its own reply.
+func TestRideRacesWatch(t *testing.T) {
+	ctx := context.Background()
+	c := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
+	t.Cleanup(func() { _ = c.Close() })
+	for round := range 20 {
+		root := New(c)
+		root.Ping() // the open batch children ride on
+		const children = 50
+		derived := make([]*Future[int64], children)
+		waited := make(chan error, children)
+		var wg, thens sync.WaitGroup
+		for i := range children {
+			child := Pipeline(root)
+			key := fmt.Sprint("r", round, ":", i)
+			f := child.Incr(key)
+			if i%2 == 0 {
+				thens.Go(func() { derived[i] = Then(f, func(v int64) (int64, error) { return 10 * v, nil }) })
+			} else {
+				wg.Go(func() {
+					v, err := f.Wait(ctx)
+					if err == nil && v != 1 {
+						err = fmt.Errorf("%s = %d; want 1", key, v)
+					}
+					waited <- err
+				})
+			}
+			if err := child.Execute(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		thens.Wait() // each Then is registered before the root executes
+		if err := root.Execute(ctx); err != nil {
+			t.Fatal(err)
+		}
+		wg.Wait()
+		close(waited)
+		for err := range waited {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := 0; i < children; i += 2 {
+			if v, err := derived[i].Result(); err != nil || v != 10 {
+				t.Fatalf("round %d, child %d: Then gave %d, %v; want 10", round, i, v, err)
+			}
+		}
 	}
 }
