@@ -14,8 +14,9 @@ import (
 // together: those a pipe queued between two hand-offs. It keeps them in
 // queue order in a store, a go-redis pipeline that only builds and holds
 // them, and hands out their futures. A batch moves whole from a child to
-// its parent, so a command is stored once, however deep the tree; the root
-// copies it once, into the go-redis pipeline that sends it.
+// its parent, or rides on the parent's open batch (nested.go), so a
+// command is built once, however deep the tree; the root copies it once,
+// into the go-redis pipeline that sends it.
 type batch struct {
 	latch // the futures of the batch's commands settle with it
 

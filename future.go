@@ -49,7 +49,8 @@ var (
 // from a latch it shares with the other commands of its batch. A batch
 // holds its first two futures itself (a pipe's first batch is allocated
 // with the pipe), and the others come in blocks of up to 21, so a Future
-// that is kept alive keeps its neighbours' commands in memory too.
+// that is kept alive keeps its neighbours' commands in memory too, and the
+// batch its own batch rode on (see [Pipeline]).
 type Future[T any] struct {
 	// src holds the reply, as a result[T]: the go-redis command, or, for
 	// a future made by Then, the outcome of its function. Read only once

@@ -10,8 +10,10 @@ import (
 // Nesting. A child pipe holds its own queue (queue.go) until it executes;
 // its Execute then hands the whole queue, batches, chains and callbacks,
 // to its parent, after what the parent holds, in constant time under the
-// parent's lock. A batch moves whole from child to parent, so a command is
-// stored once, however deep the tree; only the root sends.
+// parent's lock. A batch moves whole from child to parent, or, when it
+// holds a few commands, rides on the parent's open batch, which takes a
+// pointer to each of them (see hand); a command is built once, however
+// deep the tree, and only the root sends.
 
 // Pipeline returns a pipe under parent, or a root when parent is nil.
 //
@@ -29,7 +31,9 @@ import (
 //	defer pipe.Execute(ctx)
 //
 // A child costs one allocation, which also holds the futures of its first
-// two commands.
+// two commands. Its Execute adds a few commands to its parent's open batch,
+// on which its own batch then rides: its futures still read their own
+// commands, and a kept future keeps that batch in memory too.
 func Pipeline(parent *Pipe, opts ...Option) *Pipe {
 	if parent == nil {
 		o := collect(opts)

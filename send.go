@@ -4,8 +4,9 @@ package redpipe
 // with go-redis on the store of the pipe's last batch (queue.go, batch.go),
 // checks its arguments (check.go) and returns a future that reads the
 // command once the batch's latch opens (future.go, latch.go). A child's
-// Execute hands its batches, whole, to its parent (nested.go). A root's
-// Execute runs in stages (stage.go): each stage groups its batches by
+// Execute hands its batches to its parent, a small one riding on the
+// parent's open batch (nested.go). A root's Execute runs in stages
+// (stage.go): each stage groups its batches by
 // client into routes (this file), sends each route's plain commands in
 // chunks and its transactions on their own connections (route.go), opens
 // every latch, and runs the Then and Chain functions, whose commands make
