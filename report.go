@@ -46,12 +46,13 @@ func newReporter(fn func(BatchReport)) *reporter {
 }
 
 // stage records a stage sent along routes.
-func (rp *reporter) stage(routes []*route) {
+func (rp *reporter) stage(routes []route) {
 	if rp == nil {
 		return
 	}
 	rp.r.Stages++
-	for _, rt := range routes {
+	for j := range routes {
+		rt := &routes[j]
 		i, ok := rp.conns[rt.client]
 		if !ok {
 			b := rt.first()

@@ -52,31 +52,12 @@ func (r *route) addTx(b *batch) {
 // as the client's pool has connections for. A panic fails the futures of
 // the pipeline that panicked, and is caught by c.
 func (r *route) send(ctx context.Context, c *catcher) {
-	jobs := len(r.txs)
-	if len(r.plain) > 0 {
-		jobs++
-	}
-	job := func(i int) {
-		batches := r.plain
-		run := r.sendPlain
-		if len(r.plain) == 0 || i > 0 {
-			batches = r.txs[i-min(len(r.plain), 1)]
-			run = r.sendTx
-		}
-		if p := c.try("go-redis", func() { run(ctx, batches) }); p != nil {
-			r.failed.Store(true)
-			answered := 0
-			if len(r.plain) > 0 && i == 0 { // the plain job
-				answered = r.answered
-			}
-			failAfter(batches, answered, p)
-		}
-	}
 	defer r.markClean()
+	jobs := r.jobs()
 	width := min(jobs, poolSize(r.client))
 	if width <= 1 {
 		for i := range jobs {
-			job(i)
+			r.job(ctx, c, i)
 		}
 		return
 	}
@@ -85,11 +66,37 @@ func (r *route) send(ctx context.Context, c *catcher) {
 	for range width {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < jobs; i = int(next.Add(1) - 1) {
-				job(i)
+				r.job(ctx, c, i)
 			}
 		})
 	}
 	wg.Wait()
+}
+
+// jobs returns how many pipelines r sends: one for its plain batches, if
+// any, and one per transaction.
+func (r *route) jobs() int {
+	if len(r.plain) > 0 {
+		return len(r.txs) + 1
+	}
+	return len(r.txs)
+}
+
+// job sends the pipeline numbered i: the plain batches first, if any, then
+// the transactions in turn.
+func (r *route) job(ctx context.Context, c *catcher, i int) {
+	batches, run := r.plain, r.sendPlain
+	if len(r.plain) == 0 || i > 0 {
+		batches, run = r.txs[i-min(len(r.plain), 1)], r.sendTx
+	}
+	if p := c.try("go-redis", func() { run(ctx, batches) }); p != nil {
+		r.failed.Store(true)
+		answered := 0
+		if len(r.plain) > 0 && i == 0 { // the plain job
+			answered = r.answered
+		}
+		failAfter(batches, answered, p)
+	}
 }
 
 // markClean marks the batches of r clean when no command of r failed:

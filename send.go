@@ -18,9 +18,8 @@ import (
 )
 
 // sendStage sends batches, one stage of a root's Execute, along one route per
-// client, all routes at once, and returns the routes; chunk is the most
-// commands per round trip, 0 for no limit. Panics are caught by c.
-func sendStage(ctx context.Context, batches []*batch, pol sendPolicy, c *catcher) []*route {
+// client, all routes at once, and returns the routes. Panics are caught by c.
+func sendStage(ctx context.Context, batches []*batch, pol sendPolicy, c *catcher) []route {
 	routes := routesOf(batches, pol)
 	switch len(routes) {
 	case 0:
@@ -28,8 +27,8 @@ func sendStage(ctx context.Context, batches []*batch, pol sendPolicy, c *catcher
 		routes[0].send(ctx, c)
 	default:
 		var wg sync.WaitGroup
-		for _, r := range routes {
-			wg.Go(func() { r.send(ctx, c) })
+		for i := range routes {
+			wg.Go(func() { routes[i].send(ctx, c) })
 		}
 		wg.Wait()
 	}
@@ -38,10 +37,13 @@ func sendStage(ctx context.Context, batches []*batch, pol sendPolicy, c *catcher
 
 // routesOf groups batches by client, resolving the names of the registry;
 // the batches of a name that is not registered fail at once.
-func routesOf(batches []*batch, pol sendPolicy) []*route {
-	var routes []*route
+func routesOf(batches []*batch, pol sendPolicy) []route {
+	if r, ok := oneRoute(batches, pol); ok {
+		return r
+	}
+	var routes []route
 	var seen []resolved
-	for i, b := range batches {
+	for _, b := range batches {
 		if b.len() == 0 {
 			continue
 		}
@@ -57,19 +59,41 @@ func routesOf(batches []*batch, pol sendPolicy) []*route {
 			b.failAll(seen[j].err)
 			continue
 		}
-		r := findRoute(&routes, seen[j].client, pol)
-		switch {
-		case b.tx != 0:
-			r.addTx(b)
-		case r.plain == nil && len(routes) == 1:
-			// Most roots send to one client: room for every batch left
-			// at once, not by doubling (BenchmarkBudget, the blocks rows).
-			r.plain = append(make([]*batch, 0, len(batches)-i), b)
-		default:
-			r.plain = append(r.plain, b)
+		i := 0
+		for i < len(routes) && routes[i].client != seen[j].client {
+			i++
+		}
+		if i == len(routes) {
+			routes = append(routes, route{client: seen[j].client, sendPolicy: pol})
+		}
+		if b.tx != 0 {
+			routes[i].addTx(b)
+		} else {
+			routes[i].plain = append(routes[i].plain, b)
 		}
 	}
 	return routes
+}
+
+// oneRoute returns the route of batches when they all hold plain commands
+// for one client, as those of most roots do: batches is then the route's
+// plain batches as it is. ok is false otherwise, and for a name that is not
+// registered.
+func oneRoute(batches []*batch, pol sendPolicy) (routes []route, ok bool) {
+	if len(batches) == 0 {
+		return nil, true
+	}
+	to := batches[0].to
+	for _, b := range batches {
+		if b.len() == 0 || b.tx != 0 || b.to != to && *b.to != *to {
+			return nil, false
+		}
+	}
+	c, err := to.resolve()
+	if err != nil {
+		return nil, false
+	}
+	return []route{{client: c, sendPolicy: pol, plain: batches}}, true
 }
 
 // sendPolicy is how a root sends, set when it is made.
@@ -83,18 +107,6 @@ type resolved struct {
 	to     *target
 	client sender
 	err    error
-}
-
-// findRoute returns the route of client c, adding it if needed.
-func findRoute(routes *[]*route, c sender, pol sendPolicy) *route {
-	for _, r := range *routes {
-		if r.client == c {
-			return r
-		}
-	}
-	r := &route{client: c, sendPolicy: pol}
-	*routes = append(*routes, r)
-	return r
 }
 
 // resolve returns the client of t.
