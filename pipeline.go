@@ -150,10 +150,13 @@ func New(c redis.UniversalClient, opts ...Option) *Pipe {
 // newRoot returns a root pipe that sends to, configured by o.
 func newRoot(to *target, o options) *Pipe {
 	p := &Pipe{to: to, tx: o.tx, sending: &defaultSending}
-	if o.chunked || o.retryWrites || o.report != nil {
-		how := sending{sendPolicy{DefaultChunkSize, o.retryWrites}, o.report}
+	if o.chunked || o.retryWrites || o.report != nil || o.auto != nil {
+		how := sending{sendPolicy{DefaultChunkSize, o.retryWrites, nil}, o.report}
 		if o.chunked {
 			how.chunk = o.chunk
+		}
+		if o.auto != nil && to.client != nil {
+			how.pipelines = &pipelines{client: to.client}
 		}
 		p.sending = &how
 	}

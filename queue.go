@@ -261,13 +261,17 @@ func (q *queue) len() int {
 	return n
 }
 
-// batchSlice returns the batches of q as a slice, in queue order.
-func (q *queue) batchSlice() []*batch {
+// batchSlice returns the batches of q as a slice, in queue order: in buf
+// if they fit, else in a slice of their own.
+func (q *queue) batchSlice(buf []*batch) []*batch {
 	n := 0
 	for b := q.batches.head; b != nil; b = b.next {
 		n++
 	}
-	bs := make([]*batch, 0, n) // one allocation, where appends would double (BenchmarkBudget, the blocks rows)
+	bs := buf[:0]
+	if n > cap(buf) {
+		bs = make([]*batch, 0, n) // one allocation, where appends would double
+	}
 	for b := q.batches.head; b != nil; b = b.next {
 		bs = append(bs, b)
 	}
@@ -278,7 +282,7 @@ func (q *queue) batchSlice() []*batch {
 // err, drops the callbacks, and gives the stores back. The steps waiting
 // on them run with s.
 func (q *queue) discard(err error, s *stage) {
-	bs := q.batchSlice()
+	bs := q.batchSlice(nil)
 	for _, b := range bs {
 		b.failAll(err)
 	}

@@ -140,7 +140,7 @@ func (r *route) sendPlain(ctx context.Context, batches []*batch) {
 	for _, b := range batches {
 		total += b.len() - len(b.refusals())
 	}
-	pl := r.client.Pipeline()
+	pl := r.pipelines.get(r.client)
 	var buf few
 	for _, b := range batches {
 		cmds := b.sendable(&buf)
@@ -163,6 +163,7 @@ func (r *route) sendPlain(ctx context.Context, batches []*batch) {
 	if pl.Len() > 0 {
 		r.execPlain(ctx, pl)
 	}
+	r.pipelines.put(r.client, pl)
 	r.retryScripts(ctx, batches)
 }
 

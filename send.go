@@ -13,22 +13,24 @@ package redpipe
 // the next stage; then the callbacks run, and the failures are reported.
 
 import (
-	"context"
 	"sync"
+
+	"github.com/redis/go-redis/v9"
 )
 
-// sendStage sends batches, one stage of a root's Execute, along one route per
-// client, all routes at once, and returns the routes. Panics are caught by c.
-func sendStage(ctx context.Context, batches []*batch, pol sendPolicy, c *catcher) []route {
-	routes := routesOf(batches, pol)
+// send sends batches, one stage of a root's Execute, along one route per
+// client, all routes at once, and returns the routes, which s reuses for
+// its next stage. Panics are caught by s.c.
+func (s *stage) send(batches []*batch, pol sendPolicy) []route {
+	routes := routesOf(batches, pol, &s.one)
 	switch len(routes) {
 	case 0:
 	case 1:
-		routes[0].send(ctx, c)
+		routes[0].send(s.ctx, &s.c)
 	default:
 		var wg sync.WaitGroup
 		for i := range routes {
-			wg.Go(func() { routes[i].send(ctx, c) })
+			wg.Go(func() { routes[i].send(s.ctx, &s.c) })
 		}
 		wg.Wait()
 	}
@@ -36,10 +38,11 @@ func sendStage(ctx context.Context, batches []*batch, pol sendPolicy, c *catcher
 }
 
 // routesOf groups batches by client, resolving the names of the registry;
-// the batches of a name that is not registered fail at once.
-func routesOf(batches []*batch, pol sendPolicy) []route {
-	if r, ok := oneRoute(batches, pol); ok {
-		return r
+// the batches of a name that is not registered fail at once. The one
+// route of batches that all go to one client is made in one.
+func routesOf(batches []*batch, pol sendPolicy, one *[1]route) []route {
+	if oneRoute(batches, pol, one) {
+		return one[:]
 	}
 	var routes []route
 	var seen []resolved
@@ -75,31 +78,59 @@ func routesOf(batches []*batch, pol sendPolicy) []route {
 	return routes
 }
 
-// oneRoute returns the route of batches when they all hold plain commands
-// for one client, as those of most roots do: batches is then the route's
-// plain batches as it is. ok is false otherwise, and for a name that is not
-// registered.
-func oneRoute(batches []*batch, pol sendPolicy) (routes []route, ok bool) {
+// oneRoute makes in one the route of batches and reports true when they all
+// hold plain commands for one client, as those of most roots do: batches is
+// then the route's plain batches as it is. It reports false otherwise, and
+// for a name that is not registered.
+func oneRoute(batches []*batch, pol sendPolicy, one *[1]route) bool {
 	if len(batches) == 0 {
-		return nil, true
+		return false
 	}
 	to := batches[0].to
 	for _, b := range batches {
 		if b.len() == 0 || b.tx != 0 || b.to != to && *b.to != *to {
-			return nil, false
+			return false
 		}
 	}
 	c, err := to.resolve()
 	if err != nil {
-		return nil, false
+		return false
 	}
-	return []route{{client: c, sendPolicy: pol, plain: batches}}, true
+	one[0] = route{client: c, sendPolicy: pol, plain: batches}
+	return true
 }
 
 // sendPolicy is how a root sends, set when it is made.
 type sendPolicy struct {
-	chunk       int  // the most commands per plain round trip; 0: no limit
-	retryWrites bool // see RetryWrites
+	chunk       int        // the most commands per plain round trip; 0: no limit
+	retryWrites bool       // see RetryWrites
+	pipelines   *pipelines // nil: a new go-redis pipeline for each route
+}
+
+// pipelines keeps the go-redis pipelines a root that flushes itself has
+// sent plain commands to its own client with, for its next flushes: it
+// sends many small batches, and a go-redis pipeline is four allocations.
+type pipelines struct {
+	client sender // immutable
+	pool   sync.Pool
+}
+
+// get returns a go-redis pipeline of c: one ps keeps, if c is its client.
+func (ps *pipelines) get(c sender) redis.Pipeliner {
+	if ps != nil && c == ps.client {
+		if pl, _ := ps.pool.Get().(redis.Pipeliner); pl != nil {
+			return pl
+		}
+	}
+	return c.Pipeline()
+}
+
+// put keeps pl, a go-redis pipeline of c that get returned and that has
+// sent what it held, if c is ps's client.
+func (ps *pipelines) put(c sender, pl redis.Pipeliner) {
+	if ps != nil && c == ps.client && pl.Len() == 0 {
+		ps.pool.Put(pl)
+	}
 }
 
 // resolved is a target seen by routesOf, with its client or error.

@@ -34,7 +34,17 @@ type stage struct {
 	// first Chain function that runs (see collector).
 	next *Pipe
 	c    catcher
+
+	// Room, reused stage after stage, for the batches of a stage and for
+	// the route of a stage that goes to one client, as most do.
+	batches [stageBatches]*batch
+	one     [1]route
 }
+
+// stageBatches is how many batches a stage holds without an allocation of
+// their own: a few building blocks' worth, as a flush of a busy root that
+// flushes itself takes.
+const stageBatches = 8
 
 // collector returns s.next, making it if needed.
 func (s *stage) collector() *Pipe {
@@ -125,7 +135,7 @@ func (p *Pipe) runQueue(ctx context.Context, q queue) error {
 			waiting, callbacks = more.unlink(waiting, callbacks)
 			q.join(&more)
 		}
-		batches := q.batchSlice()
+		batches := q.batchSlice(s.batches[:])
 		if len(batches) == 0 {
 			break
 		}
@@ -134,7 +144,7 @@ func (p *Pipe) runQueue(ctx context.Context, q queue) error {
 				b.failAll(err) // the context ended between stages
 			}
 		} else {
-			rp.stage(sendStage(ctx, batches, how.sendPolicy, &s.c))
+			rp.stage(s.send(batches, how.sendPolicy))
 		}
 		steps := openAll(batches)
 		for {
