@@ -35,6 +35,14 @@ type batch struct {
 	clean  bool // set by the root: sent, and no command failed
 	inline [inlineFutures]future
 	block  *[futureBlock]future
+
+	// The arguments of the commands built on b (see args): the first ones
+	// inline, the others in blocks. inArgs and inArgBlock count those
+	// handed out of each.
+	inArgs     uint8
+	inArgBlock uint8
+	inlineArgs [inlineArgs]any
+	argBlock   *[argBlock]any
 }
 
 // inlineFutures is how many futures a batch holds in itself: a building
@@ -95,6 +103,49 @@ func (b *batch) more() *extra {
 		b.extra = new(extra)
 	}
 	return b.extra
+}
+
+// inlineArgs is how many arguments a batch holds in itself: those of a
+// building block's first commands, most of the time.
+const inlineArgs = 4
+
+// argBlock is how many arguments a block holds: 32 of two words fill a
+// 512-byte size class, as a block of futures does. A command kept alive
+// keeps the block of its arguments in memory.
+const argBlock = 32
+
+// args returns vals in a slice of b's own, for a command built on b: the
+// commands of a batch share the memory of their arguments, inline or in
+// blocks, where go-redis gives each command a slice of its own. The slice
+// is full, so that an append to it copies; a long list gets a slice of its
+// own.
+func (b *batch) args(vals ...any) []any {
+	n := len(vals)
+	var a []any
+	switch {
+	case int(b.inArgs)+n <= len(b.inlineArgs):
+		a = b.inlineArgs[b.inArgs : int(b.inArgs)+n : int(b.inArgs)+n]
+		b.inArgs += uint8(n)
+	case n > argBlock/4:
+		a = make([]any, n)
+	default:
+		if b.argBlock == nil || int(b.inArgBlock)+n > argBlock {
+			b.argBlock, b.inArgBlock = new([argBlock]any), 0
+		}
+		a = b.argBlock[b.inArgBlock : int(b.inArgBlock)+n : int(b.inArgBlock)+n]
+		b.inArgBlock += uint8(n)
+	}
+	copy(a, vals)
+	return a
+}
+
+// built returns the command that the go-redis constructor ctor builds of
+// args, on b's arguments, put in b's store as a go-redis method puts the
+// command it builds.
+func built[C redis.Cmder](b *batch, ctor func(context.Context, ...any) C, args ...any) C {
+	cmd := ctor(background, b.args(args...)...)
+	_ = b.store.Process(background, cmd)
+	return cmd
 }
 
 // futureBlock is how many futures a block holds: 21 futures of three
@@ -272,7 +323,7 @@ func (b *batch) release() {
 	if b.store != nil {
 		putStore(b.store)
 	}
-	b.store, b.next, b.block = nil, nil, nil // a future keeps its batch, not the other batches or blocks
+	b.store, b.next, b.block, b.argBlock = nil, nil, nil, nil // a future keeps its batch, not the other batches or blocks
 }
 
 // putStore gives s back to the pool, emptied. The commands stay with their

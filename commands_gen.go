@@ -97,7 +97,7 @@ func (c zSliceWithKeyCmd) Result() (ZSliceWithKeyResult, error) {
 
 // ACLCat wraps [redis.ACLCmdable.ACLCat].
 func (p *Pipe) ACLCat() *Future[[]string] {
-	return enqueue[[]string](p, "ACLCAT", false, func(b *batch) *redis.StringSliceCmd { return b.store.ACLCat(background) })
+	return enqueue[[]string](p, "ACLCAT", false, func(b *batch) *redis.StringSliceCmd { return built(b, redis.NewStringSliceCmd, "acl", "cat") })
 }
 
 // ACLCatArgs wraps [redis.ACLCmdable.ACLCatArgs].
@@ -107,7 +107,7 @@ func (p *Pipe) ACLCatArgs(options *redis.ACLCatArgs) *Future[[]string] {
 
 // ACLDelUser wraps [redis.ACLCmdable.ACLDelUser].
 func (p *Pipe) ACLDelUser(username string) *Future[int64] {
-	return enqueue[int64](p, "ACLDELUSER", false, func(b *batch) *redis.IntCmd { return b.store.ACLDelUser(background, username) })
+	return enqueue[int64](p, "ACLDELUSER", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "acl", "deluser", username) })
 }
 
 // ACLDryRun wraps [redis.ACLCmdable.ACLDryRun].
@@ -122,7 +122,7 @@ func (p *Pipe) ACLGenPass(bit int) *Future[string] {
 
 // ACLList wraps [redis.ACLCmdable.ACLList].
 func (p *Pipe) ACLList() *Future[[]string] {
-	return enqueue[[]string](p, "ACLLIST", false, func(b *batch) *redis.StringSliceCmd { return b.store.ACLList(background) })
+	return enqueue[[]string](p, "ACLLIST", false, func(b *batch) *redis.StringSliceCmd { return built(b, redis.NewStringSliceCmd, "acl", "list") })
 }
 
 // ACLLog wraps [redis.ACLCmdable.ACLLog].
@@ -132,7 +132,7 @@ func (p *Pipe) ACLLog(count int64) *Future[[]*redis.ACLLogEntry] {
 
 // ACLLogReset wraps [redis.ACLCmdable.ACLLogReset].
 func (p *Pipe) ACLLogReset() *Future[string] {
-	return enqueue[string](p, "ACLLOGRESET", false, func(b *batch) *redis.StatusCmd { return b.store.ACLLogReset(background) })
+	return enqueue[string](p, "ACLLOGRESET", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "acl", "log", "reset") })
 }
 
 // ACLSetUser wraps [redis.ACLCmdable.ACLSetUser].
@@ -142,17 +142,17 @@ func (p *Pipe) ACLSetUser(username string, rules ...string) *Future[string] {
 
 // ACLUsers wraps [redis.ACLCmdable.ACLUsers].
 func (p *Pipe) ACLUsers() *Future[[]string] {
-	return enqueue[[]string](p, "ACLUSERS", false, func(b *batch) *redis.StringSliceCmd { return b.store.ACLUsers(background) })
+	return enqueue[[]string](p, "ACLUSERS", false, func(b *batch) *redis.StringSliceCmd { return built(b, redis.NewStringSliceCmd, "acl", "users") })
 }
 
 // ACLWhoAmI wraps [redis.ACLCmdable.ACLWhoAmI].
 func (p *Pipe) ACLWhoAmI() *Future[string] {
-	return enqueue[string](p, "ACLWHOAMI", false, func(b *batch) *redis.StringCmd { return b.store.ACLWhoAmI(background) })
+	return enqueue[string](p, "ACLWHOAMI", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "acl", "whoami") })
 }
 
 // ARCount wraps [redis.ArrayCmdable.ARCount].
 func (p *Pipe) ARCount(key string) *Future[uint64] {
-	return enqueue[uint64](p, "ARCOUNT", false, func(b *batch) *redis.UintCmd { return b.store.ARCount(background, key) })
+	return enqueue[uint64](p, "ARCOUNT", false, func(b *batch) *redis.UintCmd { return built(b, redis.NewUintCmd, "arcount", key) })
 }
 
 // ARDel wraps [redis.ArrayCmdable.ARDel].
@@ -167,12 +167,12 @@ func (p *Pipe) ARDelRange(key string, ranges ...redis.ARRange) *Future[uint64] {
 
 // ARGet wraps [redis.ArrayCmdable.ARGet].
 func (p *Pipe) ARGet(key string, index uint64) *Future[string] {
-	return enqueue[string](p, "ARGET", false, func(b *batch) *redis.StringCmd { return b.store.ARGet(background, key, index) })
+	return enqueue[string](p, "ARGET", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "arget", key, index) })
 }
 
 // ARGetRange wraps [redis.ArrayCmdable.ARGetRange].
 func (p *Pipe) ARGetRange(key string, start, end uint64) *Future[[]any] {
-	return enqueue[[]any](p, "ARGETRANGE", false, func(b *batch) *redis.SliceCmd { return b.store.ARGetRange(background, key, start, end) })
+	return enqueue[[]any](p, "ARGETRANGE", false, func(b *batch) *redis.SliceCmd { return built(b, redis.NewSliceCmd, "argetrange", key, start, end) })
 }
 
 // ARGrep wraps [redis.ArrayCmdable.ARGrep].
@@ -189,12 +189,16 @@ func (p *Pipe) ARGrepWithValues(key, start, end string, args *redis.ARGrepArgs) 
 
 // ARInfo wraps [redis.ArrayCmdable.ARInfo].
 func (p *Pipe) ARInfo(key string) *Future[map[string]any] {
-	return enqueue[map[string]any](p, "ARINFO", false, func(b *batch) *redis.MapStringInterfaceCmd { return b.store.ARInfo(background, key) })
+	return enqueue[map[string]any](p, "ARINFO", false, func(b *batch) *redis.MapStringInterfaceCmd {
+		return built(b, redis.NewMapStringInterfaceCmd, "arinfo", key)
+	})
 }
 
 // ARInfoFull wraps [redis.ArrayCmdable.ARInfoFull].
 func (p *Pipe) ARInfoFull(key string) *Future[map[string]any] {
-	return enqueue[map[string]any](p, "ARINFOFULL", false, func(b *batch) *redis.MapStringInterfaceCmd { return b.store.ARInfoFull(background, key) })
+	return enqueue[map[string]any](p, "ARINFOFULL", false, func(b *batch) *redis.MapStringInterfaceCmd {
+		return built(b, redis.NewMapStringInterfaceCmd, "arinfo", key, "full")
+	})
 }
 
 // ARInsert wraps [redis.ArrayCmdable.ARInsert].
@@ -209,7 +213,7 @@ func (p *Pipe) ARLastItems(key string, count uint64, rev bool) *Future[[]any] {
 
 // ARLen wraps [redis.ArrayCmdable.ARLen].
 func (p *Pipe) ARLen(key string) *Future[uint64] {
-	return enqueue[uint64](p, "ARLEN", false, func(b *batch) *redis.UintCmd { return b.store.ARLen(background, key) })
+	return enqueue[uint64](p, "ARLEN", false, func(b *batch) *redis.UintCmd { return built(b, redis.NewUintCmd, "arlen", key) })
 }
 
 // ARMGet wraps [redis.ArrayCmdable.ARMGet].
@@ -224,47 +228,49 @@ func (p *Pipe) ARMSet(key string, members ...redis.AREntry) *Future[int64] {
 
 // ARNext wraps [redis.ArrayCmdable.ARNext].
 func (p *Pipe) ARNext(key string) *Future[uint64] {
-	return enqueue[uint64](p, "ARNEXT", false, func(b *batch) *redis.UintCmd { return b.store.ARNext(background, key) })
+	return enqueue[uint64](p, "ARNEXT", false, func(b *batch) *redis.UintCmd { return built(b, redis.NewUintCmd, "arnext", key) })
 }
 
 // AROpAnd wraps [redis.ArrayCmdable.AROpAnd].
 func (p *Pipe) AROpAnd(key string, start, end uint64) *Future[int64] {
-	return enqueue[int64](p, "AROPAND", false, func(b *batch) *redis.IntCmd { return b.store.AROpAnd(background, key, start, end) })
+	return enqueue[int64](p, "AROPAND", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "arop", key, start, end, "AND") })
 }
 
 // AROpMatch wraps [redis.ArrayCmdable.AROpMatch].
 func (p *Pipe) AROpMatch(key string, start, end uint64, value string) *Future[int64] {
-	return enqueue[int64](p, "AROPMATCH", false, func(b *batch) *redis.IntCmd { return b.store.AROpMatch(background, key, start, end, value) })
+	return enqueue[int64](p, "AROPMATCH", false, func(b *batch) *redis.IntCmd {
+		return built(b, redis.NewIntCmd, "arop", key, start, end, "MATCH", value)
+	})
 }
 
 // AROpMax wraps [redis.ArrayCmdable.AROpMax].
 func (p *Pipe) AROpMax(key string, start, end uint64) *Future[string] {
-	return enqueue[string](p, "AROPMAX", false, func(b *batch) *redis.StringCmd { return b.store.AROpMax(background, key, start, end) })
+	return enqueue[string](p, "AROPMAX", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "arop", key, start, end, "MAX") })
 }
 
 // AROpMin wraps [redis.ArrayCmdable.AROpMin].
 func (p *Pipe) AROpMin(key string, start, end uint64) *Future[string] {
-	return enqueue[string](p, "AROPMIN", false, func(b *batch) *redis.StringCmd { return b.store.AROpMin(background, key, start, end) })
+	return enqueue[string](p, "AROPMIN", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "arop", key, start, end, "MIN") })
 }
 
 // AROpOr wraps [redis.ArrayCmdable.AROpOr].
 func (p *Pipe) AROpOr(key string, start, end uint64) *Future[int64] {
-	return enqueue[int64](p, "AROPOR", false, func(b *batch) *redis.IntCmd { return b.store.AROpOr(background, key, start, end) })
+	return enqueue[int64](p, "AROPOR", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "arop", key, start, end, "OR") })
 }
 
 // AROpSum wraps [redis.ArrayCmdable.AROpSum].
 func (p *Pipe) AROpSum(key string, start, end uint64) *Future[string] {
-	return enqueue[string](p, "AROPSUM", false, func(b *batch) *redis.StringCmd { return b.store.AROpSum(background, key, start, end) })
+	return enqueue[string](p, "AROPSUM", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "arop", key, start, end, "SUM") })
 }
 
 // AROpUsed wraps [redis.ArrayCmdable.AROpUsed].
 func (p *Pipe) AROpUsed(key string, start, end uint64) *Future[int64] {
-	return enqueue[int64](p, "AROPUSED", false, func(b *batch) *redis.IntCmd { return b.store.AROpUsed(background, key, start, end) })
+	return enqueue[int64](p, "AROPUSED", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "arop", key, start, end, "USED") })
 }
 
 // AROpXor wraps [redis.ArrayCmdable.AROpXor].
 func (p *Pipe) AROpXor(key string, start, end uint64) *Future[int64] {
-	return enqueue[int64](p, "AROPXOR", false, func(b *batch) *redis.IntCmd { return b.store.AROpXor(background, key, start, end) })
+	return enqueue[int64](p, "AROPXOR", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "arop", key, start, end, "XOR") })
 }
 
 // ARRing wraps [redis.ArrayCmdable.ARRing].
@@ -279,7 +285,7 @@ func (p *Pipe) ARScan(key string, start, end uint64, args *redis.ARScanArgs) *Fu
 
 // ARSeek wraps [redis.ArrayCmdable.ARSeek].
 func (p *Pipe) ARSeek(key string, index uint64) *Future[int64] {
-	return enqueue[int64](p, "ARSEEK", false, func(b *batch) *redis.IntCmd { return b.store.ARSeek(background, key, index) })
+	return enqueue[int64](p, "ARSEEK", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "arseek", key, index) })
 }
 
 // ARSet wraps [redis.ArrayCmdable.ARSet].
@@ -289,7 +295,7 @@ func (p *Pipe) ARSet(key string, index uint64, values ...string) *Future[int64] 
 
 // Append wraps [redis.StringCmdable.Append].
 func (p *Pipe) Append(key, value string) *Future[int64] {
-	return enqueue[int64](p, "APPEND", false, func(b *batch) *redis.IntCmd { return b.store.Append(background, key, value) })
+	return enqueue[int64](p, "APPEND", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "append", key, value) })
 }
 
 // BFAdd wraps [redis.ProbabilisticCmdable.BFAdd].
@@ -448,12 +454,12 @@ func (p *Pipe) BZPopMin(timeout time.Duration, keys ...string) *Future[*redis.ZW
 
 // BgRewriteAOF wraps [redis.Cmdable.BgRewriteAOF].
 func (p *Pipe) BgRewriteAOF() *Future[string] {
-	return enqueue[string](p, "BGREWRITEAOF", false, func(b *batch) *redis.StatusCmd { return b.store.BgRewriteAOF(background) })
+	return enqueue[string](p, "BGREWRITEAOF", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "bgrewriteaof") })
 }
 
 // BgSave wraps [redis.Cmdable.BgSave].
 func (p *Pipe) BgSave() *Future[string] {
-	return enqueue[string](p, "BGSAVE", false, func(b *batch) *redis.StatusCmd { return b.store.BgSave(background) })
+	return enqueue[string](p, "BGSAVE", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "bgsave") })
 }
 
 // BitCount wraps [redis.BitMapCmdable.BitCount].
@@ -518,7 +524,7 @@ func (p *Pipe) BitPos(key string, bit int64, pos ...int64) *Future[int64] {
 
 // BitPosSpan wraps [redis.BitMapCmdable.BitPosSpan].
 func (p *Pipe) BitPosSpan(key string, bit int8, start, end int64, span string) *Future[int64] {
-	return enqueue[int64](p, "BITPOSSPAN", false, func(b *batch) *redis.IntCmd { return b.store.BitPosSpan(background, key, bit, start, end, span) })
+	return enqueue[int64](p, "BITPOSSPAN", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "bitpos", key, bit, start, end, span) })
 }
 
 // CFAdd wraps [redis.ProbabilisticCmdable.CFAdd].
@@ -644,22 +650,22 @@ func (p *Pipe) CMSQuery(key string, elements ...any) *Future[[]int64] {
 
 // ClientGetName wraps [redis.Cmdable.ClientGetName].
 func (p *Pipe) ClientGetName() *Future[string] {
-	return enqueue[string](p, "CLIENTGETNAME", false, func(b *batch) *redis.StringCmd { return b.store.ClientGetName(background) })
+	return enqueue[string](p, "CLIENTGETNAME", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "client", "getname") })
 }
 
 // ClientID wraps [redis.Cmdable.ClientID].
 func (p *Pipe) ClientID() *Future[int64] {
-	return enqueue[int64](p, "CLIENTID", false, func(b *batch) *redis.IntCmd { return b.store.ClientID(background) })
+	return enqueue[int64](p, "CLIENTID", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "client", "id") })
 }
 
 // ClientInfo wraps [redis.Cmdable.ClientInfo].
 func (p *Pipe) ClientInfo() *Future[*redis.ClientInfo] {
-	return enqueue[*redis.ClientInfo](p, "CLIENTINFO", false, func(b *batch) *redis.ClientInfoCmd { return b.store.ClientInfo(background) })
+	return enqueue[*redis.ClientInfo](p, "CLIENTINFO", false, func(b *batch) *redis.ClientInfoCmd { return built(b, redis.NewClientInfoCmd, "client", "info") })
 }
 
 // ClientKill wraps [redis.Cmdable.ClientKill].
 func (p *Pipe) ClientKill(ipPort string) *Future[string] {
-	return enqueue[string](p, "CLIENTKILL", false, func(b *batch) *redis.StatusCmd { return b.store.ClientKill(background, ipPort) })
+	return enqueue[string](p, "CLIENTKILL", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "client", "kill", ipPort) })
 }
 
 // ClientKillByFilter wraps [redis.Cmdable.ClientKillByFilter].
@@ -669,7 +675,7 @@ func (p *Pipe) ClientKillByFilter(keys ...string) *Future[int64] {
 
 // ClientList wraps [redis.Cmdable.ClientList].
 func (p *Pipe) ClientList() *Future[string] {
-	return enqueue[string](p, "CLIENTLIST", false, func(b *batch) *redis.StringCmd { return b.store.ClientList(background) })
+	return enqueue[string](p, "CLIENTLIST", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "client", "list") })
 }
 
 // ClientMaintNotifications wraps [redis.Cmdable.ClientMaintNotifications].
@@ -691,7 +697,7 @@ func (p *Pipe) ClientTracking(on bool, opt *redis.ClientTrackingOptions) *Future
 
 // ClientTrackingOff wraps [redis.Cmdable.ClientTrackingOff].
 func (p *Pipe) ClientTrackingOff() *Future[string] {
-	return enqueue[string](p, "CLIENTTRACKINGOFF", false, func(b *batch) *redis.StatusCmd { return b.store.ClientTrackingOff(background) })
+	return enqueue[string](p, "CLIENTTRACKINGOFF", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "client", "tracking", "off") })
 }
 
 // ClientTrackingOn wraps [redis.Cmdable.ClientTrackingOn].
@@ -701,17 +707,17 @@ func (p *Pipe) ClientTrackingOn(opt *redis.ClientTrackingOptions) *Future[string
 
 // ClientUnblock wraps [redis.Cmdable.ClientUnblock].
 func (p *Pipe) ClientUnblock(id int64) *Future[int64] {
-	return enqueue[int64](p, "CLIENTUNBLOCK", false, func(b *batch) *redis.IntCmd { return b.store.ClientUnblock(background, id) })
+	return enqueue[int64](p, "CLIENTUNBLOCK", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "client", "unblock", id) })
 }
 
 // ClientUnblockWithError wraps [redis.Cmdable.ClientUnblockWithError].
 func (p *Pipe) ClientUnblockWithError(id int64) *Future[int64] {
-	return enqueue[int64](p, "CLIENTUNBLOCKWITHERROR", false, func(b *batch) *redis.IntCmd { return b.store.ClientUnblockWithError(background, id) })
+	return enqueue[int64](p, "CLIENTUNBLOCKWITHERROR", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "client", "unblock", id, "error") })
 }
 
 // ClientUnpause wraps [redis.Cmdable.ClientUnpause].
 func (p *Pipe) ClientUnpause() *Future[bool] {
-	return enqueue[bool](p, "CLIENTUNPAUSE", false, func(b *batch) *redis.BoolCmd { return b.store.ClientUnpause(background) })
+	return enqueue[bool](p, "CLIENTUNPAUSE", false, func(b *batch) *redis.BoolCmd { return built(b, redis.NewBoolCmd, "client", "unpause") })
 }
 
 // ClusterAddSlots wraps [redis.ClusterCmdable.ClusterAddSlots].
@@ -726,12 +732,14 @@ func (p *Pipe) ClusterAddSlotsRange(min, max int) *Future[string] {
 
 // ClusterCountFailureReports wraps [redis.ClusterCmdable.ClusterCountFailureReports].
 func (p *Pipe) ClusterCountFailureReports(nodeID string) *Future[int64] {
-	return enqueue[int64](p, "CLUSTERCOUNTFAILUREREPORTS", false, func(b *batch) *redis.IntCmd { return b.store.ClusterCountFailureReports(background, nodeID) })
+	return enqueue[int64](p, "CLUSTERCOUNTFAILUREREPORTS", false, func(b *batch) *redis.IntCmd {
+		return built(b, redis.NewIntCmd, "cluster", "count-failure-reports", nodeID)
+	})
 }
 
 // ClusterCountKeysInSlot wraps [redis.ClusterCmdable.ClusterCountKeysInSlot].
 func (p *Pipe) ClusterCountKeysInSlot(slot int) *Future[int64] {
-	return enqueue[int64](p, "CLUSTERCOUNTKEYSINSLOT", false, func(b *batch) *redis.IntCmd { return b.store.ClusterCountKeysInSlot(background, slot) })
+	return enqueue[int64](p, "CLUSTERCOUNTKEYSINSLOT", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "cluster", "countkeysinslot", slot) })
 }
 
 // ClusterDelSlots wraps [redis.ClusterCmdable.ClusterDelSlots].
@@ -746,96 +754,102 @@ func (p *Pipe) ClusterDelSlotsRange(min, max int) *Future[string] {
 
 // ClusterFailover wraps [redis.ClusterCmdable.ClusterFailover].
 func (p *Pipe) ClusterFailover() *Future[string] {
-	return enqueue[string](p, "CLUSTERFAILOVER", false, func(b *batch) *redis.StatusCmd { return b.store.ClusterFailover(background) })
+	return enqueue[string](p, "CLUSTERFAILOVER", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "cluster", "failover") })
 }
 
 // ClusterForget wraps [redis.ClusterCmdable.ClusterForget].
 func (p *Pipe) ClusterForget(nodeID string) *Future[string] {
-	return enqueue[string](p, "CLUSTERFORGET", false, func(b *batch) *redis.StatusCmd { return b.store.ClusterForget(background, nodeID) })
+	return enqueue[string](p, "CLUSTERFORGET", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "cluster", "forget", nodeID) })
 }
 
 // ClusterGetKeysInSlot wraps [redis.ClusterCmdable.ClusterGetKeysInSlot].
 func (p *Pipe) ClusterGetKeysInSlot(slot, count int) *Future[[]string] {
-	return enqueue[[]string](p, "CLUSTERGETKEYSINSLOT", false, func(b *batch) *redis.StringSliceCmd { return b.store.ClusterGetKeysInSlot(background, slot, count) })
+	return enqueue[[]string](p, "CLUSTERGETKEYSINSLOT", false, func(b *batch) *redis.StringSliceCmd {
+		return built(b, redis.NewStringSliceCmd, "cluster", "getkeysinslot", slot, count)
+	})
 }
 
 // ClusterInfo wraps [redis.ClusterCmdable.ClusterInfo].
 func (p *Pipe) ClusterInfo() *Future[string] {
-	return enqueue[string](p, "CLUSTERINFO", false, func(b *batch) *redis.StringCmd { return b.store.ClusterInfo(background) })
+	return enqueue[string](p, "CLUSTERINFO", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "cluster", "info") })
 }
 
 // ClusterKeySlot wraps [redis.ClusterCmdable.ClusterKeySlot].
 func (p *Pipe) ClusterKeySlot(key string) *Future[int64] {
-	return enqueue[int64](p, "CLUSTERKEYSLOT", false, func(b *batch) *redis.IntCmd { return b.store.ClusterKeySlot(background, key) })
+	return enqueue[int64](p, "CLUSTERKEYSLOT", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "cluster", "keyslot", key) })
 }
 
 // ClusterLinks wraps [redis.ClusterCmdable.ClusterLinks].
 func (p *Pipe) ClusterLinks() *Future[[]redis.ClusterLink] {
-	return enqueue[[]redis.ClusterLink](p, "CLUSTERLINKS", false, func(b *batch) *redis.ClusterLinksCmd { return b.store.ClusterLinks(background) })
+	return enqueue[[]redis.ClusterLink](p, "CLUSTERLINKS", false, func(b *batch) *redis.ClusterLinksCmd { return built(b, redis.NewClusterLinksCmd, "cluster", "links") })
 }
 
 // ClusterMeet wraps [redis.ClusterCmdable.ClusterMeet].
 func (p *Pipe) ClusterMeet(host, port string) *Future[string] {
-	return enqueue[string](p, "CLUSTERMEET", false, func(b *batch) *redis.StatusCmd { return b.store.ClusterMeet(background, host, port) })
+	return enqueue[string](p, "CLUSTERMEET", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "cluster", "meet", host, port) })
 }
 
 // ClusterMyID wraps [redis.ClusterCmdable.ClusterMyID].
 func (p *Pipe) ClusterMyID() *Future[string] {
-	return enqueue[string](p, "CLUSTERMYID", false, func(b *batch) *redis.StringCmd { return b.store.ClusterMyID(background) })
+	return enqueue[string](p, "CLUSTERMYID", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "cluster", "myid") })
 }
 
 // ClusterMyShardID wraps [redis.ClusterCmdable.ClusterMyShardID].
 func (p *Pipe) ClusterMyShardID() *Future[string] {
-	return enqueue[string](p, "CLUSTERMYSHARDID", false, func(b *batch) *redis.StringCmd { return b.store.ClusterMyShardID(background) })
+	return enqueue[string](p, "CLUSTERMYSHARDID", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "cluster", "myshardid") })
 }
 
 // ClusterNodes wraps [redis.ClusterCmdable.ClusterNodes].
 func (p *Pipe) ClusterNodes() *Future[string] {
-	return enqueue[string](p, "CLUSTERNODES", false, func(b *batch) *redis.StringCmd { return b.store.ClusterNodes(background) })
+	return enqueue[string](p, "CLUSTERNODES", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "cluster", "nodes") })
 }
 
 // ClusterReplicate wraps [redis.ClusterCmdable.ClusterReplicate].
 func (p *Pipe) ClusterReplicate(nodeID string) *Future[string] {
-	return enqueue[string](p, "CLUSTERREPLICATE", false, func(b *batch) *redis.StatusCmd { return b.store.ClusterReplicate(background, nodeID) })
+	return enqueue[string](p, "CLUSTERREPLICATE", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "cluster", "replicate", nodeID) })
 }
 
 // ClusterResetHard wraps [redis.ClusterCmdable.ClusterResetHard].
 func (p *Pipe) ClusterResetHard() *Future[string] {
-	return enqueue[string](p, "CLUSTERRESETHARD", false, func(b *batch) *redis.StatusCmd { return b.store.ClusterResetHard(background) })
+	return enqueue[string](p, "CLUSTERRESETHARD", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "cluster", "reset", "hard") })
 }
 
 // ClusterResetSoft wraps [redis.ClusterCmdable.ClusterResetSoft].
 func (p *Pipe) ClusterResetSoft() *Future[string] {
-	return enqueue[string](p, "CLUSTERRESETSOFT", false, func(b *batch) *redis.StatusCmd { return b.store.ClusterResetSoft(background) })
+	return enqueue[string](p, "CLUSTERRESETSOFT", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "cluster", "reset", "soft") })
 }
 
 // ClusterSaveConfig wraps [redis.ClusterCmdable.ClusterSaveConfig].
 func (p *Pipe) ClusterSaveConfig() *Future[string] {
-	return enqueue[string](p, "CLUSTERSAVECONFIG", false, func(b *batch) *redis.StatusCmd { return b.store.ClusterSaveConfig(background) })
+	return enqueue[string](p, "CLUSTERSAVECONFIG", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "cluster", "saveconfig") })
 }
 
 // ClusterShards wraps [redis.ClusterCmdable.ClusterShards].
 func (p *Pipe) ClusterShards() *Future[[]redis.ClusterShard] {
-	return enqueue[[]redis.ClusterShard](p, "CLUSTERSHARDS", false, func(b *batch) *redis.ClusterShardsCmd { return b.store.ClusterShards(background) })
+	return enqueue[[]redis.ClusterShard](p, "CLUSTERSHARDS", false, func(b *batch) *redis.ClusterShardsCmd {
+		return built(b, redis.NewClusterShardsCmd, "cluster", "shards")
+	})
 }
 
 // ClusterSlaves wraps [redis.ClusterCmdable.ClusterSlaves].
 //
 // Deprecated: Use ClusterReplicas instead as of Redis 5.0.0.
 func (p *Pipe) ClusterSlaves(nodeID string) *Future[[]string] {
-	return enqueue[[]string](p, "CLUSTERSLAVES", false, func(b *batch) *redis.StringSliceCmd { return b.store.ClusterSlaves(background, nodeID) })
+	return enqueue[[]string](p, "CLUSTERSLAVES", false, func(b *batch) *redis.StringSliceCmd {
+		return built(b, redis.NewStringSliceCmd, "cluster", "slaves", nodeID)
+	})
 }
 
 // ClusterSlots wraps [redis.ClusterCmdable.ClusterSlots].
 //
 // Deprecated: Use ClusterShards instead as of Redis 7.0.0.
 func (p *Pipe) ClusterSlots() *Future[[]redis.ClusterSlot] {
-	return enqueue[[]redis.ClusterSlot](p, "CLUSTERSLOTS", false, func(b *batch) *redis.ClusterSlotsCmd { return b.store.ClusterSlots(background) })
+	return enqueue[[]redis.ClusterSlot](p, "CLUSTERSLOTS", false, func(b *batch) *redis.ClusterSlotsCmd { return built(b, redis.NewClusterSlotsCmd, "cluster", "slots") })
 }
 
 // Command wraps [redis.Cmdable.Command].
 func (p *Pipe) Command() *Future[map[string]*redis.CommandInfo] {
-	return enqueue[map[string]*redis.CommandInfo](p, "COMMAND", false, func(b *batch) *redis.CommandsInfoCmd { return b.store.Command(background) })
+	return enqueue[map[string]*redis.CommandInfo](p, "COMMAND", false, func(b *batch) *redis.CommandsInfoCmd { return built(b, redis.NewCommandsInfoCmd, "command") })
 }
 
 // CommandGetKeys wraps [redis.Cmdable.CommandGetKeys].
@@ -855,22 +869,26 @@ func (p *Pipe) CommandList(filter *redis.FilterBy) *Future[[]string] {
 
 // ConfigGet wraps [redis.Cmdable.ConfigGet].
 func (p *Pipe) ConfigGet(parameter string) *Future[map[string]string] {
-	return enqueue[map[string]string](p, "CONFIGGET", false, func(b *batch) *redis.MapStringStringCmd { return b.store.ConfigGet(background, parameter) })
+	return enqueue[map[string]string](p, "CONFIGGET", false, func(b *batch) *redis.MapStringStringCmd {
+		return built(b, redis.NewMapStringStringCmd, "config", "get", parameter)
+	})
 }
 
 // ConfigResetStat wraps [redis.Cmdable.ConfigResetStat].
 func (p *Pipe) ConfigResetStat() *Future[string] {
-	return enqueue[string](p, "CONFIGRESETSTAT", false, func(b *batch) *redis.StatusCmd { return b.store.ConfigResetStat(background) })
+	return enqueue[string](p, "CONFIGRESETSTAT", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "config", "resetstat") })
 }
 
 // ConfigRewrite wraps [redis.Cmdable.ConfigRewrite].
 func (p *Pipe) ConfigRewrite() *Future[string] {
-	return enqueue[string](p, "CONFIGREWRITE", false, func(b *batch) *redis.StatusCmd { return b.store.ConfigRewrite(background) })
+	return enqueue[string](p, "CONFIGREWRITE", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "config", "rewrite") })
 }
 
 // ConfigSet wraps [redis.Cmdable.ConfigSet].
 func (p *Pipe) ConfigSet(parameter, value string) *Future[string] {
-	return enqueue[string](p, "CONFIGSET", false, func(b *batch) *redis.StatusCmd { return b.store.ConfigSet(background, parameter, value) })
+	return enqueue[string](p, "CONFIGSET", false, func(b *batch) *redis.StatusCmd {
+		return built(b, redis.NewStatusCmd, "config", "set", parameter, value)
+	})
 }
 
 // Copy wraps [redis.GenericCmdable.Copy].
@@ -880,22 +898,22 @@ func (p *Pipe) Copy(sourceKey, destKey string, db int, replace bool) *Future[int
 
 // DBSize wraps [redis.Cmdable.DBSize].
 func (p *Pipe) DBSize() *Future[int64] {
-	return enqueue[int64](p, "DBSIZE", false, func(b *batch) *redis.IntCmd { return b.store.DBSize(background) })
+	return enqueue[int64](p, "DBSIZE", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "dbsize") })
 }
 
 // DebugObject wraps [redis.Cmdable.DebugObject].
 func (p *Pipe) DebugObject(key string) *Future[string] {
-	return enqueue[string](p, "DEBUGOBJECT", false, func(b *batch) *redis.StringCmd { return b.store.DebugObject(background, key) })
+	return enqueue[string](p, "DEBUGOBJECT", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "debug", "object", key) })
 }
 
 // Decr wraps [redis.StringCmdable.Decr].
 func (p *Pipe) Decr(key string) *Future[int64] {
-	return enqueue[int64](p, "DECR", false, func(b *batch) *redis.IntCmd { return b.store.Decr(background, key) })
+	return enqueue[int64](p, "DECR", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "decr", key) })
 }
 
 // DecrBy wraps [redis.StringCmdable.DecrBy].
 func (p *Pipe) DecrBy(key string, decrement int64) *Future[int64] {
-	return enqueue[int64](p, "DECRBY", false, func(b *batch) *redis.IntCmd { return b.store.DecrBy(background, key, decrement) })
+	return enqueue[int64](p, "DECRBY", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "decrby", key, decrement) })
 }
 
 // Del wraps [redis.GenericCmdable.Del].
@@ -910,17 +928,17 @@ func (p *Pipe) DelExArgs(key string, a redis.DelExArgs) *Future[int64] {
 
 // Digest wraps [redis.StringCmdable.Digest].
 func (p *Pipe) Digest(key string) *Future[uint64] {
-	return enqueue[uint64](p, "DIGEST", false, func(b *batch) *redis.DigestCmd { return b.store.Digest(background, key) })
+	return enqueue[uint64](p, "DIGEST", false, func(b *batch) *redis.DigestCmd { return built(b, redis.NewDigestCmd, "digest", key) })
 }
 
 // Dump wraps [redis.GenericCmdable.Dump].
 func (p *Pipe) Dump(key string) *Future[string] {
-	return enqueue[string](p, "DUMP", false, func(b *batch) *redis.StringCmd { return b.store.Dump(background, key) })
+	return enqueue[string](p, "DUMP", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "dump", key) })
 }
 
 // Echo wraps [redis.Cmdable.Echo].
 func (p *Pipe) Echo(message any) *Future[string] {
-	return enqueue[string](p, "ECHO", true, func(b *batch) *redis.StringCmd { return b.store.Echo(background, message) })
+	return enqueue[string](p, "ECHO", true, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "echo", message) })
 }
 
 // Eval wraps [redis.ScriptingFunctionsCmdable.Eval].
@@ -1019,17 +1037,17 @@ func (p *Pipe) FTAliasAdd(index, alias string) *Future[string] {
 
 // FTAliasDel wraps [redis.SearchCmdable.FTAliasDel].
 func (p *Pipe) FTAliasDel(alias string) *Future[string] {
-	return enqueue[string](p, "FTALIASDEL", false, func(b *batch) *redis.StatusCmd { return b.store.FTAliasDel(background, alias) })
+	return enqueue[string](p, "FTALIASDEL", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "FT.ALIASDEL", alias) })
 }
 
 // FTAliasList wraps [redis.SearchCmdable.FTAliasList].
 func (p *Pipe) FTAliasList(index string) *Future[[]string] {
-	return enqueue[[]string](p, "FTALIASLIST", false, func(b *batch) *redis.StringSliceCmd { return b.store.FTAliasList(background, index) })
+	return enqueue[[]string](p, "FTALIASLIST", false, func(b *batch) *redis.StringSliceCmd { return built(b, redis.NewStringSliceCmd, "FT.ALIASLIST", index) })
 }
 
 // FTAliasUpdate wraps [redis.SearchCmdable.FTAliasUpdate].
 func (p *Pipe) FTAliasUpdate(index, alias string) *Future[string] {
-	return enqueue[string](p, "FTALIASUPDATE", false, func(b *batch) *redis.StatusCmd { return b.store.FTAliasUpdate(background, index, alias) })
+	return enqueue[string](p, "FTALIASUPDATE", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "FT.ALIASUPDATE", alias, index) })
 }
 
 // FTAlter wraps [redis.SearchCmdable.FTAlter].
@@ -1045,7 +1063,9 @@ func (p *Pipe) FTAlter(index string, skipInitialScan bool, definition []any) *Fu
 // All configuration will be done with the CONFIG GET command.
 // For more information check [redis.Client.ConfigGet] and [CONFIG GET Documentation]
 func (p *Pipe) FTConfigGet(option string) *Future[map[string]any] {
-	return enqueue[map[string]any](p, "FTCONFIGGET", false, func(b *batch) *redis.MapMapStringInterfaceCmd { return b.store.FTConfigGet(background, option) })
+	return enqueue[map[string]any](p, "FTCONFIGGET", false, func(b *batch) *redis.MapMapStringInterfaceCmd {
+		return built(b, redis.NewMapMapStringInterfaceCmd, "FT.CONFIG", "GET", option)
+	})
 }
 
 // FTConfigSet wraps [redis.SearchCmdable.FTConfigSet].
@@ -1054,7 +1074,9 @@ func (p *Pipe) FTConfigGet(option string) *Future[map[string]any] {
 // All configuration will be done with the CONFIG SET command.
 // For more information check [redis.Client.ConfigSet] and [CONFIG SET Documentation]
 func (p *Pipe) FTConfigSet(option string, value any) *Future[string] {
-	return enqueue[string](p, "FTCONFIGSET", true, func(b *batch) *redis.StatusCmd { return b.store.FTConfigSet(background, option, value) })
+	return enqueue[string](p, "FTCONFIGSET", true, func(b *batch) *redis.StatusCmd {
+		return built(b, redis.NewStatusCmd, "FT.CONFIG", "SET", option, value)
+	})
 }
 
 // FTCreate wraps [redis.SearchCmdable.FTCreate].
@@ -1064,7 +1086,9 @@ func (p *Pipe) FTCreate(index string, options *redis.FTCreateOptions, schema ...
 
 // FTCursorDel wraps [redis.SearchCmdable.FTCursorDel].
 func (p *Pipe) FTCursorDel(index string, cursorId int) *Future[string] {
-	return enqueue[string](p, "FTCURSORDEL", false, func(b *batch) *redis.StatusCmd { return b.store.FTCursorDel(background, index, cursorId) })
+	return enqueue[string](p, "FTCURSORDEL", false, func(b *batch) *redis.StatusCmd {
+		return built(b, redis.NewStatusCmd, "FT.CURSOR", "DEL", index, cursorId)
+	})
 }
 
 // FTCursorRead wraps [redis.SearchCmdable.FTCursorRead].
@@ -1086,7 +1110,7 @@ func (p *Pipe) FTDictDel(dict string, term ...any) *Future[int64] {
 
 // FTDictDump wraps [redis.SearchCmdable.FTDictDump].
 func (p *Pipe) FTDictDump(dict string) *Future[[]string] {
-	return enqueue[[]string](p, "FTDICTDUMP", false, func(b *batch) *redis.StringSliceCmd { return b.store.FTDictDump(background, dict) })
+	return enqueue[[]string](p, "FTDICTDUMP", false, func(b *batch) *redis.StringSliceCmd { return built(b, redis.NewStringSliceCmd, "FT.DICTDUMP", dict) })
 }
 
 // FTDropIndex wraps [redis.SearchCmdable.FTDropIndex].
@@ -1101,7 +1125,7 @@ func (p *Pipe) FTDropIndexWithArgs(index string, options *redis.FTDropIndexOptio
 
 // FTExplain wraps [redis.SearchCmdable.FTExplain].
 func (p *Pipe) FTExplain(index, query string) *Future[string] {
-	return enqueue[string](p, "FTEXPLAIN", false, func(b *batch) *redis.StringCmd { return b.store.FTExplain(background, index, query) })
+	return enqueue[string](p, "FTEXPLAIN", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "FT.EXPLAIN", index, query) })
 }
 
 // FTExplainWithArgs wraps [redis.SearchCmdable.FTExplainWithArgs].
@@ -1150,7 +1174,7 @@ func (p *Pipe) FTSpellCheckWithArgs(index, query string, options *redis.FTSpellC
 
 // FTSynDump wraps [redis.SearchCmdable.FTSynDump].
 func (p *Pipe) FTSynDump(index string) *Future[[]redis.FTSynDumpResult] {
-	return enqueue[[]redis.FTSynDumpResult](p, "FTSYNDUMP", false, func(b *batch) *redis.FTSynDumpCmd { return b.store.FTSynDump(background, index) })
+	return enqueue[[]redis.FTSynDumpResult](p, "FTSYNDUMP", false, func(b *batch) *redis.FTSynDumpCmd { return built(b, redis.NewFTSynDumpCmd, "FT.SYNDUMP", index) })
 }
 
 // FTSynUpdate wraps [redis.SearchCmdable.FTSynUpdate].
@@ -1167,57 +1191,59 @@ func (p *Pipe) FTSynUpdateWithArgs(index string, synGroupId any, options *redis.
 
 // FTTagVals wraps [redis.SearchCmdable.FTTagVals].
 func (p *Pipe) FTTagVals(index, field string) *Future[[]string] {
-	return enqueue[[]string](p, "FTTAGVALS", false, func(b *batch) *redis.StringSliceCmd { return b.store.FTTagVals(background, index, field) })
+	return enqueue[[]string](p, "FTTAGVALS", false, func(b *batch) *redis.StringSliceCmd {
+		return built(b, redis.NewStringSliceCmd, "FT.TAGVALS", index, field)
+	})
 }
 
 // FT_List wraps [redis.SearchCmdable.FT_List].
 func (p *Pipe) FT_List() *Future[[]string] {
-	return enqueue[[]string](p, "FT_LIST", false, func(b *batch) *redis.StringSliceCmd { return b.store.FT_List(background) })
+	return enqueue[[]string](p, "FT_LIST", false, func(b *batch) *redis.StringSliceCmd { return built(b, redis.NewStringSliceCmd, "FT._LIST") })
 }
 
 // FlushAll wraps [redis.Cmdable.FlushAll].
 func (p *Pipe) FlushAll() *Future[string] {
-	return enqueue[string](p, "FLUSHALL", false, func(b *batch) *redis.StatusCmd { return b.store.FlushAll(background) })
+	return enqueue[string](p, "FLUSHALL", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "flushall") })
 }
 
 // FlushAllAsync wraps [redis.Cmdable.FlushAllAsync].
 func (p *Pipe) FlushAllAsync() *Future[string] {
-	return enqueue[string](p, "FLUSHALLASYNC", false, func(b *batch) *redis.StatusCmd { return b.store.FlushAllAsync(background) })
+	return enqueue[string](p, "FLUSHALLASYNC", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "flushall", "async") })
 }
 
 // FlushDB wraps [redis.Cmdable.FlushDB].
 func (p *Pipe) FlushDB() *Future[string] {
-	return enqueue[string](p, "FLUSHDB", false, func(b *batch) *redis.StatusCmd { return b.store.FlushDB(background) })
+	return enqueue[string](p, "FLUSHDB", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "flushdb") })
 }
 
 // FlushDBAsync wraps [redis.Cmdable.FlushDBAsync].
 func (p *Pipe) FlushDBAsync() *Future[string] {
-	return enqueue[string](p, "FLUSHDBASYNC", false, func(b *batch) *redis.StatusCmd { return b.store.FlushDBAsync(background) })
+	return enqueue[string](p, "FLUSHDBASYNC", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "flushdb", "async") })
 }
 
 // FunctionDelete wraps [redis.ScriptingFunctionsCmdable.FunctionDelete].
 func (p *Pipe) FunctionDelete(libName string) *Future[string] {
-	return enqueue[string](p, "FUNCTIONDELETE", false, func(b *batch) *redis.StringCmd { return b.store.FunctionDelete(background, libName) })
+	return enqueue[string](p, "FUNCTIONDELETE", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "function", "delete", libName) })
 }
 
 // FunctionDump wraps [redis.ScriptingFunctionsCmdable.FunctionDump].
 func (p *Pipe) FunctionDump() *Future[string] {
-	return enqueue[string](p, "FUNCTIONDUMP", false, func(b *batch) *redis.StringCmd { return b.store.FunctionDump(background) })
+	return enqueue[string](p, "FUNCTIONDUMP", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "function", "dump") })
 }
 
 // FunctionFlush wraps [redis.ScriptingFunctionsCmdable.FunctionFlush].
 func (p *Pipe) FunctionFlush() *Future[string] {
-	return enqueue[string](p, "FUNCTIONFLUSH", false, func(b *batch) *redis.StringCmd { return b.store.FunctionFlush(background) })
+	return enqueue[string](p, "FUNCTIONFLUSH", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "function", "flush") })
 }
 
 // FunctionFlushAsync wraps [redis.ScriptingFunctionsCmdable.FunctionFlushAsync].
 func (p *Pipe) FunctionFlushAsync() *Future[string] {
-	return enqueue[string](p, "FUNCTIONFLUSHASYNC", false, func(b *batch) *redis.StringCmd { return b.store.FunctionFlushAsync(background) })
+	return enqueue[string](p, "FUNCTIONFLUSHASYNC", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "function", "flush", "async") })
 }
 
 // FunctionKill wraps [redis.ScriptingFunctionsCmdable.FunctionKill].
 func (p *Pipe) FunctionKill() *Future[string] {
-	return enqueue[string](p, "FUNCTIONKILL", false, func(b *batch) *redis.StringCmd { return b.store.FunctionKill(background) })
+	return enqueue[string](p, "FUNCTIONKILL", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "function", "kill") })
 }
 
 // FunctionList wraps [redis.ScriptingFunctionsCmdable.FunctionList].
@@ -1227,22 +1253,26 @@ func (p *Pipe) FunctionList(q redis.FunctionListQuery) *Future[[]redis.Library] 
 
 // FunctionLoad wraps [redis.ScriptingFunctionsCmdable.FunctionLoad].
 func (p *Pipe) FunctionLoad(code string) *Future[string] {
-	return enqueue[string](p, "FUNCTIONLOAD", false, func(b *batch) *redis.StringCmd { return b.store.FunctionLoad(background, code) })
+	return enqueue[string](p, "FUNCTIONLOAD", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "function", "load", code) })
 }
 
 // FunctionLoadReplace wraps [redis.ScriptingFunctionsCmdable.FunctionLoadReplace].
 func (p *Pipe) FunctionLoadReplace(code string) *Future[string] {
-	return enqueue[string](p, "FUNCTIONLOADREPLACE", false, func(b *batch) *redis.StringCmd { return b.store.FunctionLoadReplace(background, code) })
+	return enqueue[string](p, "FUNCTIONLOADREPLACE", false, func(b *batch) *redis.StringCmd {
+		return built(b, redis.NewStringCmd, "function", "load", "replace", code)
+	})
 }
 
 // FunctionRestore wraps [redis.ScriptingFunctionsCmdable.FunctionRestore].
 func (p *Pipe) FunctionRestore(libDump string) *Future[string] {
-	return enqueue[string](p, "FUNCTIONRESTORE", false, func(b *batch) *redis.StringCmd { return b.store.FunctionRestore(background, libDump) })
+	return enqueue[string](p, "FUNCTIONRESTORE", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "function", "restore", libDump) })
 }
 
 // FunctionStats wraps [redis.ScriptingFunctionsCmdable.FunctionStats].
 func (p *Pipe) FunctionStats() *Future[redis.FunctionStats] {
-	return enqueue[redis.FunctionStats](p, "FUNCTIONSTATS", false, func(b *batch) *redis.FunctionStatsCmd { return b.store.FunctionStats(background) })
+	return enqueue[redis.FunctionStats](p, "FUNCTIONSTATS", false, func(b *batch) *redis.FunctionStatsCmd {
+		return built(b, redis.NewFunctionStatsCmd, "function", "stats")
+	})
 }
 
 // GeoAdd wraps [redis.GeoCmdable.GeoAdd].
@@ -1310,17 +1340,17 @@ func (p *Pipe) GeoSearchStore(key, store string, q *redis.GeoSearchStoreQuery) *
 
 // Get wraps [redis.StringCmdable.Get].
 func (p *Pipe) Get(key string) *Future[string] {
-	return enqueue[string](p, "GET", false, func(b *batch) *redis.StringCmd { return b.store.Get(background, key) })
+	return enqueue[string](p, "GET", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "get", key) })
 }
 
 // GetBit wraps [redis.BitMapCmdable.GetBit].
 func (p *Pipe) GetBit(key string, offset int64) *Future[int64] {
-	return enqueue[int64](p, "GETBIT", false, func(b *batch) *redis.IntCmd { return b.store.GetBit(background, key, offset) })
+	return enqueue[int64](p, "GETBIT", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "getbit", key, offset) })
 }
 
 // GetDel wraps [redis.StringCmdable.GetDel].
 func (p *Pipe) GetDel(key string) *Future[string] {
-	return enqueue[string](p, "GETDEL", false, func(b *batch) *redis.StringCmd { return b.store.GetDel(background, key) })
+	return enqueue[string](p, "GETDEL", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "getdel", key) })
 }
 
 // GetEx wraps [redis.StringCmdable.GetEx].
@@ -1330,14 +1360,14 @@ func (p *Pipe) GetEx(key string, expiration time.Duration) *Future[string] {
 
 // GetRange wraps [redis.StringCmdable.GetRange].
 func (p *Pipe) GetRange(key string, start, end int64) *Future[string] {
-	return enqueue[string](p, "GETRANGE", false, func(b *batch) *redis.StringCmd { return b.store.GetRange(background, key, start, end) })
+	return enqueue[string](p, "GETRANGE", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "getrange", key, start, end) })
 }
 
 // GetSet wraps [redis.StringCmdable.GetSet].
 //
 // Deprecated: Use SetArgs with Get option instead as of Redis 6.2.0.
 func (p *Pipe) GetSet(key string, value any) *Future[string] {
-	return enqueue[string](p, "GETSET", true, func(b *batch) *redis.StringCmd { return b.store.GetSet(background, key, value) })
+	return enqueue[string](p, "GETSET", true, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "getset", key, value) })
 }
 
 // GetToBuffer wraps [redis.StringCmdable.GetToBuffer].
@@ -1352,7 +1382,7 @@ func (p *Pipe) HDel(key string, fields ...string) *Future[int64] {
 
 // HExists wraps [redis.HashCmdable.HExists].
 func (p *Pipe) HExists(key, field string) *Future[bool] {
-	return enqueue[bool](p, "HEXISTS", false, func(b *batch) *redis.BoolCmd { return b.store.HExists(background, key, field) })
+	return enqueue[bool](p, "HEXISTS", false, func(b *batch) *redis.BoolCmd { return built(b, redis.NewBoolCmd, "hexists", key, field) })
 }
 
 // HExpire wraps [redis.HashCmdable.HExpire].
@@ -1386,12 +1416,12 @@ func (p *Pipe) HExpireWithArgs(key string, expiration time.Duration, expirationA
 
 // HGet wraps [redis.HashCmdable.HGet].
 func (p *Pipe) HGet(key, field string) *Future[string] {
-	return enqueue[string](p, "HGET", false, func(b *batch) *redis.StringCmd { return b.store.HGet(background, key, field) })
+	return enqueue[string](p, "HGET", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "hget", key, field) })
 }
 
 // HGetAll wraps [redis.HashCmdable.HGetAll].
 func (p *Pipe) HGetAll(key string) *Future[map[string]string] {
-	return enqueue[map[string]string](p, "HGETALL", false, func(b *batch) *redis.MapStringStringCmd { return b.store.HGetAll(background, key) })
+	return enqueue[map[string]string](p, "HGETALL", false, func(b *batch) *redis.MapStringStringCmd { return built(b, redis.NewMapStringStringCmd, "hgetall", key) })
 }
 
 // HGetDel wraps [redis.HashCmdable.HGetDel].
@@ -1433,22 +1463,22 @@ func (p *Pipe) HImportSet(key, fieldsetName string, values ...any) *Future[strin
 
 // HIncrBy wraps [redis.HashCmdable.HIncrBy].
 func (p *Pipe) HIncrBy(key, field string, incr int64) *Future[int64] {
-	return enqueue[int64](p, "HINCRBY", false, func(b *batch) *redis.IntCmd { return b.store.HIncrBy(background, key, field, incr) })
+	return enqueue[int64](p, "HINCRBY", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "hincrby", key, field, incr) })
 }
 
 // HIncrByFloat wraps [redis.HashCmdable.HIncrByFloat].
 func (p *Pipe) HIncrByFloat(key, field string, incr float64) *Future[float64] {
-	return enqueue[float64](p, "HINCRBYFLOAT", false, func(b *batch) *redis.FloatCmd { return b.store.HIncrByFloat(background, key, field, incr) })
+	return enqueue[float64](p, "HINCRBYFLOAT", false, func(b *batch) *redis.FloatCmd { return built(b, redis.NewFloatCmd, "hincrbyfloat", key, field, incr) })
 }
 
 // HKeys wraps [redis.HashCmdable.HKeys].
 func (p *Pipe) HKeys(key string) *Future[[]string] {
-	return enqueue[[]string](p, "HKEYS", false, func(b *batch) *redis.StringSliceCmd { return b.store.HKeys(background, key) })
+	return enqueue[[]string](p, "HKEYS", false, func(b *batch) *redis.StringSliceCmd { return built(b, redis.NewStringSliceCmd, "hkeys", key) })
 }
 
 // HLen wraps [redis.HashCmdable.HLen].
 func (p *Pipe) HLen(key string) *Future[int64] {
-	return enqueue[int64](p, "HLEN", false, func(b *batch) *redis.IntCmd { return b.store.HLen(background, key) })
+	return enqueue[int64](p, "HLEN", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "hlen", key) })
 }
 
 // HMGet wraps [redis.HashCmdable.HMGet].
@@ -1502,12 +1532,16 @@ func (p *Pipe) HPersist(key string, fields ...string) *Future[[]int64] {
 
 // HRandField wraps [redis.HashCmdable.HRandField].
 func (p *Pipe) HRandField(key string, count int) *Future[[]string] {
-	return enqueue[[]string](p, "HRANDFIELD", false, func(b *batch) *redis.StringSliceCmd { return b.store.HRandField(background, key, count) })
+	return enqueue[[]string](p, "HRANDFIELD", false, func(b *batch) *redis.StringSliceCmd {
+		return built(b, redis.NewStringSliceCmd, "hrandfield", key, count)
+	})
 }
 
 // HRandFieldWithValues wraps [redis.HashCmdable.HRandFieldWithValues].
 func (p *Pipe) HRandFieldWithValues(key string, count int) *Future[[]redis.KeyValue] {
-	return enqueue[[]redis.KeyValue](p, "HRANDFIELDWITHVALUES", false, func(b *batch) *redis.KeyValueSliceCmd { return b.store.HRandFieldWithValues(background, key, count) })
+	return enqueue[[]redis.KeyValue](p, "HRANDFIELDWITHVALUES", false, func(b *batch) *redis.KeyValueSliceCmd {
+		return built(b, redis.NewKeyValueSliceCmd, "hrandfield", key, count, "withvalues")
+	})
 }
 
 // HScan wraps [redis.HashCmdable.HScan].
@@ -1539,12 +1573,12 @@ func (p *Pipe) HSetEXWithArgs(key string, options *redis.HSetEXOptions, fieldsAn
 
 // HSetNX wraps [redis.HashCmdable.HSetNX].
 func (p *Pipe) HSetNX(key, field string, value any) *Future[bool] {
-	return enqueue[bool](p, "HSETNX", true, func(b *batch) *redis.BoolCmd { return b.store.HSetNX(background, key, field, value) })
+	return enqueue[bool](p, "HSETNX", true, func(b *batch) *redis.BoolCmd { return built(b, redis.NewBoolCmd, "hsetnx", key, field, value) })
 }
 
 // HStrLen wraps [redis.HashCmdable.HStrLen].
 func (p *Pipe) HStrLen(key, field string) *Future[int64] {
-	return enqueue[int64](p, "HSTRLEN", false, func(b *batch) *redis.IntCmd { return b.store.HStrLen(background, key, field) })
+	return enqueue[int64](p, "HSTRLEN", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "hstrlen", key, field) })
 }
 
 // HTTL wraps [redis.HashCmdable.HTTL].
@@ -1554,22 +1588,22 @@ func (p *Pipe) HTTL(key string, fields ...string) *Future[[]int64] {
 
 // HVals wraps [redis.HashCmdable.HVals].
 func (p *Pipe) HVals(key string) *Future[[]string] {
-	return enqueue[[]string](p, "HVALS", false, func(b *batch) *redis.StringSliceCmd { return b.store.HVals(background, key) })
+	return enqueue[[]string](p, "HVALS", false, func(b *batch) *redis.StringSliceCmd { return built(b, redis.NewStringSliceCmd, "hvals", key) })
 }
 
 // Incr wraps [redis.StringCmdable.Incr].
 func (p *Pipe) Incr(key string) *Future[int64] {
-	return enqueue[int64](p, "INCR", false, func(b *batch) *redis.IntCmd { return b.store.Incr(background, key) })
+	return enqueue[int64](p, "INCR", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "incr", key) })
 }
 
 // IncrBy wraps [redis.StringCmdable.IncrBy].
 func (p *Pipe) IncrBy(key string, value int64) *Future[int64] {
-	return enqueue[int64](p, "INCRBY", false, func(b *batch) *redis.IntCmd { return b.store.IncrBy(background, key, value) })
+	return enqueue[int64](p, "INCRBY", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "incrby", key, value) })
 }
 
 // IncrByFloat wraps [redis.StringCmdable.IncrByFloat].
 func (p *Pipe) IncrByFloat(key string, value float64) *Future[float64] {
-	return enqueue[float64](p, "INCRBYFLOAT", false, func(b *batch) *redis.FloatCmd { return b.store.IncrByFloat(background, key, value) })
+	return enqueue[float64](p, "INCRBYFLOAT", false, func(b *batch) *redis.FloatCmd { return built(b, redis.NewFloatCmd, "incrbyfloat", key, value) })
 }
 
 // IncrEXFloat wraps [redis.StringCmdable.IncrEXFloat].
@@ -1738,7 +1772,7 @@ func (p *Pipe) JSONType(key, path string) *Future[[]any] {
 
 // Keys wraps [redis.GenericCmdable.Keys].
 func (p *Pipe) Keys(pattern string) *Future[[]string] {
-	return enqueue[[]string](p, "KEYS", false, func(b *batch) *redis.StringSliceCmd { return b.store.Keys(background, pattern) })
+	return enqueue[[]string](p, "KEYS", false, func(b *batch) *redis.StringSliceCmd { return built(b, redis.NewStringSliceCmd, "keys", pattern) })
 }
 
 // LCS wraps [redis.StringCmdable.LCS].
@@ -1748,27 +1782,27 @@ func (p *Pipe) LCS(q *redis.LCSQuery) *Future[*redis.LCSMatch] {
 
 // LIndex wraps [redis.ListCmdable.LIndex].
 func (p *Pipe) LIndex(key string, index int64) *Future[string] {
-	return enqueue[string](p, "LINDEX", false, func(b *batch) *redis.StringCmd { return b.store.LIndex(background, key, index) })
+	return enqueue[string](p, "LINDEX", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "lindex", key, index) })
 }
 
 // LInsert wraps [redis.ListCmdable.LInsert].
 func (p *Pipe) LInsert(key, op string, pivot, value any) *Future[int64] {
-	return enqueue[int64](p, "LINSERT", true, func(b *batch) *redis.IntCmd { return b.store.LInsert(background, key, op, pivot, value) })
+	return enqueue[int64](p, "LINSERT", true, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "linsert", key, op, pivot, value) })
 }
 
 // LInsertAfter wraps [redis.ListCmdable.LInsertAfter].
 func (p *Pipe) LInsertAfter(key string, pivot, value any) *Future[int64] {
-	return enqueue[int64](p, "LINSERTAFTER", true, func(b *batch) *redis.IntCmd { return b.store.LInsertAfter(background, key, pivot, value) })
+	return enqueue[int64](p, "LINSERTAFTER", true, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "linsert", key, "after", pivot, value) })
 }
 
 // LInsertBefore wraps [redis.ListCmdable.LInsertBefore].
 func (p *Pipe) LInsertBefore(key string, pivot, value any) *Future[int64] {
-	return enqueue[int64](p, "LINSERTBEFORE", true, func(b *batch) *redis.IntCmd { return b.store.LInsertBefore(background, key, pivot, value) })
+	return enqueue[int64](p, "LINSERTBEFORE", true, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "linsert", key, "before", pivot, value) })
 }
 
 // LLen wraps [redis.ListCmdable.LLen].
 func (p *Pipe) LLen(key string) *Future[int64] {
-	return enqueue[int64](p, "LLEN", false, func(b *batch) *redis.IntCmd { return b.store.LLen(background, key) })
+	return enqueue[int64](p, "LLEN", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "llen", key) })
 }
 
 // LMPop wraps [redis.ListCmdable.LMPop].
@@ -1779,7 +1813,7 @@ func (p *Pipe) LMPop(direction string, count int64, keys ...string) *Future[KeyV
 // LMove wraps [redis.ListCmdable.LMove].
 func (p *Pipe) LMove(source, destination, srcpos, destpos string) *Future[string] {
 	return enqueue[string](p, "LMOVE", false, func(b *batch) *redis.StringCmd {
-		return b.store.LMove(background, source, destination, srcpos, destpos)
+		return built(b, redis.NewStringCmd, "lmove", source, destination, srcpos, destpos)
 	})
 }
 
@@ -1792,12 +1826,12 @@ func (p *Pipe) LMoveM(source, destination, srcpos, destpos string, args redis.LM
 
 // LPop wraps [redis.ListCmdable.LPop].
 func (p *Pipe) LPop(key string) *Future[string] {
-	return enqueue[string](p, "LPOP", false, func(b *batch) *redis.StringCmd { return b.store.LPop(background, key) })
+	return enqueue[string](p, "LPOP", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "lpop", key) })
 }
 
 // LPopCount wraps [redis.ListCmdable.LPopCount].
 func (p *Pipe) LPopCount(key string, count int) *Future[[]string] {
-	return enqueue[[]string](p, "LPOPCOUNT", false, func(b *batch) *redis.StringSliceCmd { return b.store.LPopCount(background, key, count) })
+	return enqueue[[]string](p, "LPOPCOUNT", false, func(b *batch) *redis.StringSliceCmd { return built(b, redis.NewStringSliceCmd, "lpop", key, count) })
 }
 
 // LPos wraps [redis.ListCmdable.LPos].
@@ -1822,32 +1856,34 @@ func (p *Pipe) LPushX(key string, values ...any) *Future[int64] {
 
 // LRange wraps [redis.ListCmdable.LRange].
 func (p *Pipe) LRange(key string, start, stop int64) *Future[[]string] {
-	return enqueue[[]string](p, "LRANGE", false, func(b *batch) *redis.StringSliceCmd { return b.store.LRange(background, key, start, stop) })
+	return enqueue[[]string](p, "LRANGE", false, func(b *batch) *redis.StringSliceCmd {
+		return built(b, redis.NewStringSliceCmd, "lrange", key, start, stop)
+	})
 }
 
 // LRem wraps [redis.ListCmdable.LRem].
 func (p *Pipe) LRem(key string, count int64, value any) *Future[int64] {
-	return enqueue[int64](p, "LREM", true, func(b *batch) *redis.IntCmd { return b.store.LRem(background, key, count, value) })
+	return enqueue[int64](p, "LREM", true, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "lrem", key, count, value) })
 }
 
 // LSet wraps [redis.ListCmdable.LSet].
 func (p *Pipe) LSet(key string, index int64, value any) *Future[string] {
-	return enqueue[string](p, "LSET", true, func(b *batch) *redis.StatusCmd { return b.store.LSet(background, key, index, value) })
+	return enqueue[string](p, "LSET", true, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "lset", key, index, value) })
 }
 
 // LTrim wraps [redis.ListCmdable.LTrim].
 func (p *Pipe) LTrim(key string, start, stop int64) *Future[string] {
-	return enqueue[string](p, "LTRIM", false, func(b *batch) *redis.StatusCmd { return b.store.LTrim(background, key, start, stop) })
+	return enqueue[string](p, "LTRIM", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "ltrim", key, start, stop) })
 }
 
 // LastSave wraps [redis.Cmdable.LastSave].
 func (p *Pipe) LastSave() *Future[int64] {
-	return enqueue[int64](p, "LASTSAVE", false, func(b *batch) *redis.IntCmd { return b.store.LastSave(background) })
+	return enqueue[int64](p, "LASTSAVE", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "lastsave") })
 }
 
 // Latency wraps [redis.Cmdable.Latency].
 func (p *Pipe) Latency() *Future[[]redis.Latency] {
-	return enqueue[[]redis.Latency](p, "LATENCY", false, func(b *batch) *redis.LatencyCmd { return b.store.Latency(background) })
+	return enqueue[[]redis.Latency](p, "LATENCY", false, func(b *batch) *redis.LatencyCmd { return built(b, redis.NewLatencyCmd, "latency", "latest") })
 }
 
 // LatencyReset wraps [redis.Cmdable.LatencyReset].
@@ -1892,7 +1928,7 @@ func (p *Pipe) ModuleLoadex(conf *redis.ModuleLoadexConfig) *Future[string] {
 
 // Move wraps [redis.GenericCmdable.Move].
 func (p *Pipe) Move(key string, db int) *Future[bool] {
-	return enqueue[bool](p, "MOVE", false, func(b *batch) *redis.BoolCmd { return b.store.Move(background, key, db) })
+	return enqueue[bool](p, "MOVE", false, func(b *batch) *redis.BoolCmd { return built(b, redis.NewBoolCmd, "move", key, db) })
 }
 
 // ObjectEncoding wraps [redis.GenericCmdable.ObjectEncoding].
@@ -1952,12 +1988,12 @@ func (p *Pipe) PTTL(key string) *Future[time.Duration] {
 
 // Persist wraps [redis.GenericCmdable.Persist].
 func (p *Pipe) Persist(key string) *Future[bool] {
-	return enqueue[bool](p, "PERSIST", false, func(b *batch) *redis.BoolCmd { return b.store.Persist(background, key) })
+	return enqueue[bool](p, "PERSIST", false, func(b *batch) *redis.BoolCmd { return built(b, redis.NewBoolCmd, "persist", key) })
 }
 
 // Ping wraps [redis.Cmdable.Ping].
 func (p *Pipe) Ping() *Future[string] {
-	return enqueue[string](p, "PING", false, func(b *batch) *redis.StatusCmd { return b.store.Ping(background) })
+	return enqueue[string](p, "PING", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "ping") })
 }
 
 // PubSubChannels wraps [redis.PubSubCmdable.PubSubChannels].
@@ -1967,7 +2003,7 @@ func (p *Pipe) PubSubChannels(pattern string) *Future[[]string] {
 
 // PubSubNumPat wraps [redis.PubSubCmdable.PubSubNumPat].
 func (p *Pipe) PubSubNumPat() *Future[int64] {
-	return enqueue[int64](p, "PUBSUBNUMPAT", false, func(b *batch) *redis.IntCmd { return b.store.PubSubNumPat(background) })
+	return enqueue[int64](p, "PUBSUBNUMPAT", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "pubsub", "numpat") })
 }
 
 // PubSubNumSub wraps [redis.PubSubCmdable.PubSubNumSub].
@@ -1992,19 +2028,19 @@ func (p *Pipe) Publish(channel string, message any) *Future[int64] {
 
 // RPop wraps [redis.ListCmdable.RPop].
 func (p *Pipe) RPop(key string) *Future[string] {
-	return enqueue[string](p, "RPOP", false, func(b *batch) *redis.StringCmd { return b.store.RPop(background, key) })
+	return enqueue[string](p, "RPOP", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "rpop", key) })
 }
 
 // RPopCount wraps [redis.ListCmdable.RPopCount].
 func (p *Pipe) RPopCount(key string, count int) *Future[[]string] {
-	return enqueue[[]string](p, "RPOPCOUNT", false, func(b *batch) *redis.StringSliceCmd { return b.store.RPopCount(background, key, count) })
+	return enqueue[[]string](p, "RPOPCOUNT", false, func(b *batch) *redis.StringSliceCmd { return built(b, redis.NewStringSliceCmd, "rpop", key, count) })
 }
 
 // RPopLPush wraps [redis.ListCmdable.RPopLPush].
 //
 // Deprecated: Use LMove with RIGHT and LEFT arguments instead as of Redis 6.2.0.
 func (p *Pipe) RPopLPush(source, destination string) *Future[string] {
-	return enqueue[string](p, "RPOPLPUSH", false, func(b *batch) *redis.StringCmd { return b.store.RPopLPush(background, source, destination) })
+	return enqueue[string](p, "RPOPLPUSH", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "rpoplpush", source, destination) })
 }
 
 // RPush wraps [redis.ListCmdable.RPush].
@@ -2019,32 +2055,32 @@ func (p *Pipe) RPushX(key string, values ...any) *Future[int64] {
 
 // RandomKey wraps [redis.GenericCmdable.RandomKey].
 func (p *Pipe) RandomKey() *Future[string] {
-	return enqueue[string](p, "RANDOMKEY", false, func(b *batch) *redis.StringCmd { return b.store.RandomKey(background) })
+	return enqueue[string](p, "RANDOMKEY", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "randomkey") })
 }
 
 // ReadOnly wraps [redis.ClusterCmdable.ReadOnly].
 func (p *Pipe) ReadOnly() *Future[string] {
-	return enqueue[string](p, "READONLY", false, func(b *batch) *redis.StatusCmd { return b.store.ReadOnly(background) })
+	return enqueue[string](p, "READONLY", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "readonly") })
 }
 
 // ReadWrite wraps [redis.ClusterCmdable.ReadWrite].
 func (p *Pipe) ReadWrite() *Future[string] {
-	return enqueue[string](p, "READWRITE", false, func(b *batch) *redis.StatusCmd { return b.store.ReadWrite(background) })
+	return enqueue[string](p, "READWRITE", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "readwrite") })
 }
 
 // Rename wraps [redis.GenericCmdable.Rename].
 func (p *Pipe) Rename(key, newkey string) *Future[string] {
-	return enqueue[string](p, "RENAME", false, func(b *batch) *redis.StatusCmd { return b.store.Rename(background, key, newkey) })
+	return enqueue[string](p, "RENAME", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "rename", key, newkey) })
 }
 
 // RenameNX wraps [redis.GenericCmdable.RenameNX].
 func (p *Pipe) RenameNX(key, newkey string) *Future[bool] {
-	return enqueue[bool](p, "RENAMENX", false, func(b *batch) *redis.BoolCmd { return b.store.RenameNX(background, key, newkey) })
+	return enqueue[bool](p, "RENAMENX", false, func(b *batch) *redis.BoolCmd { return built(b, redis.NewBoolCmd, "renamenx", key, newkey) })
 }
 
 // ReplicaOf wraps [redis.Cmdable.ReplicaOf].
 func (p *Pipe) ReplicaOf(host, port string) *Future[string] {
-	return enqueue[string](p, "REPLICAOF", false, func(b *batch) *redis.StatusCmd { return b.store.ReplicaOf(background, host, port) })
+	return enqueue[string](p, "REPLICAOF", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "replicaof", host, port) })
 }
 
 // Restore wraps [redis.GenericCmdable.Restore].
@@ -2064,7 +2100,7 @@ func (p *Pipe) SAdd(key string, members ...any) *Future[int64] {
 
 // SCard wraps [redis.SetCmdable.SCard].
 func (p *Pipe) SCard(key string) *Future[int64] {
-	return enqueue[int64](p, "SCARD", false, func(b *batch) *redis.IntCmd { return b.store.SCard(background, key) })
+	return enqueue[int64](p, "SCARD", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "scard", key) })
 }
 
 // SDiff wraps [redis.SetCmdable.SDiff].
@@ -2099,7 +2135,7 @@ func (p *Pipe) SInterStore(destination string, keys ...string) *Future[int64] {
 
 // SIsMember wraps [redis.SetCmdable.SIsMember].
 func (p *Pipe) SIsMember(key string, member any) *Future[bool] {
-	return enqueue[bool](p, "SISMEMBER", true, func(b *batch) *redis.BoolCmd { return b.store.SIsMember(background, key, member) })
+	return enqueue[bool](p, "SISMEMBER", true, func(b *batch) *redis.BoolCmd { return built(b, redis.NewBoolCmd, "sismember", key, member) })
 }
 
 // SMIsMember wraps [redis.SetCmdable.SMIsMember].
@@ -2109,27 +2145,29 @@ func (p *Pipe) SMIsMember(key string, members ...any) *Future[[]bool] {
 
 // SMembers wraps [redis.SetCmdable.SMembers].
 func (p *Pipe) SMembers(key string) *Future[[]string] {
-	return enqueue[[]string](p, "SMEMBERS", false, func(b *batch) *redis.StringSliceCmd { return b.store.SMembers(background, key) })
+	return enqueue[[]string](p, "SMEMBERS", false, func(b *batch) *redis.StringSliceCmd { return built(b, redis.NewStringSliceCmd, "smembers", key) })
 }
 
 // SMembersMap wraps [redis.SetCmdable.SMembersMap].
 func (p *Pipe) SMembersMap(key string) *Future[map[string]struct{}] {
-	return enqueue[map[string]struct{}](p, "SMEMBERSMAP", false, func(b *batch) *redis.StringStructMapCmd { return b.store.SMembersMap(background, key) })
+	return enqueue[map[string]struct{}](p, "SMEMBERSMAP", false, func(b *batch) *redis.StringStructMapCmd {
+		return built(b, redis.NewStringStructMapCmd, "smembers", key)
+	})
 }
 
 // SMove wraps [redis.SetCmdable.SMove].
 func (p *Pipe) SMove(source, destination string, member any) *Future[bool] {
-	return enqueue[bool](p, "SMOVE", true, func(b *batch) *redis.BoolCmd { return b.store.SMove(background, source, destination, member) })
+	return enqueue[bool](p, "SMOVE", true, func(b *batch) *redis.BoolCmd { return built(b, redis.NewBoolCmd, "smove", source, destination, member) })
 }
 
 // SPop wraps [redis.SetCmdable.SPop].
 func (p *Pipe) SPop(key string) *Future[string] {
-	return enqueue[string](p, "SPOP", false, func(b *batch) *redis.StringCmd { return b.store.SPop(background, key) })
+	return enqueue[string](p, "SPOP", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "spop", key) })
 }
 
 // SPopN wraps [redis.SetCmdable.SPopN].
 func (p *Pipe) SPopN(key string, count int64) *Future[[]string] {
-	return enqueue[[]string](p, "SPOPN", false, func(b *batch) *redis.StringSliceCmd { return b.store.SPopN(background, key, count) })
+	return enqueue[[]string](p, "SPOPN", false, func(b *batch) *redis.StringSliceCmd { return built(b, redis.NewStringSliceCmd, "spop", key, count) })
 }
 
 // SPublish wraps [redis.PubSubCmdable.SPublish].
@@ -2139,12 +2177,14 @@ func (p *Pipe) SPublish(channel string, message any) *Future[int64] {
 
 // SRandMember wraps [redis.SetCmdable.SRandMember].
 func (p *Pipe) SRandMember(key string) *Future[string] {
-	return enqueue[string](p, "SRANDMEMBER", false, func(b *batch) *redis.StringCmd { return b.store.SRandMember(background, key) })
+	return enqueue[string](p, "SRANDMEMBER", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "srandmember", key) })
 }
 
 // SRandMemberN wraps [redis.SetCmdable.SRandMemberN].
 func (p *Pipe) SRandMemberN(key string, count int64) *Future[[]string] {
-	return enqueue[[]string](p, "SRANDMEMBERN", false, func(b *batch) *redis.StringSliceCmd { return b.store.SRandMemberN(background, key, count) })
+	return enqueue[[]string](p, "SRANDMEMBERN", false, func(b *batch) *redis.StringSliceCmd {
+		return built(b, redis.NewStringSliceCmd, "srandmember", key, count)
+	})
 }
 
 // SRem wraps [redis.SetCmdable.SRem].
@@ -2174,7 +2214,7 @@ func (p *Pipe) SUnionStore(destination string, keys ...string) *Future[int64] {
 
 // Save wraps [redis.Cmdable.Save].
 func (p *Pipe) Save() *Future[string] {
-	return enqueue[string](p, "SAVE", false, func(b *batch) *redis.StatusCmd { return b.store.Save(background) })
+	return enqueue[string](p, "SAVE", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "save") })
 }
 
 // Scan wraps [redis.GenericCmdable.Scan].
@@ -2194,17 +2234,17 @@ func (p *Pipe) ScriptExists(hashes ...string) *Future[[]bool] {
 
 // ScriptFlush wraps [redis.ScriptingFunctionsCmdable.ScriptFlush].
 func (p *Pipe) ScriptFlush() *Future[string] {
-	return enqueue[string](p, "SCRIPTFLUSH", false, func(b *batch) *redis.StatusCmd { return b.store.ScriptFlush(background) })
+	return enqueue[string](p, "SCRIPTFLUSH", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "script", "flush") })
 }
 
 // ScriptKill wraps [redis.ScriptingFunctionsCmdable.ScriptKill].
 func (p *Pipe) ScriptKill() *Future[string] {
-	return enqueue[string](p, "SCRIPTKILL", false, func(b *batch) *redis.StatusCmd { return b.store.ScriptKill(background) })
+	return enqueue[string](p, "SCRIPTKILL", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "script", "kill") })
 }
 
 // ScriptLoad wraps [redis.ScriptingFunctionsCmdable.ScriptLoad].
 func (p *Pipe) ScriptLoad(script string) *Future[string] {
-	return enqueue[string](p, "SCRIPTLOAD", false, func(b *batch) *redis.StringCmd { return b.store.ScriptLoad(background, script) })
+	return enqueue[string](p, "SCRIPTLOAD", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "script", "load", script) })
 }
 
 // Set wraps [redis.StringCmdable.Set].
@@ -2219,7 +2259,7 @@ func (p *Pipe) SetArgs(key string, value any, a redis.SetArgs) *Future[string] {
 
 // SetBit wraps [redis.BitMapCmdable.SetBit].
 func (p *Pipe) SetBit(key string, offset int64, value int) *Future[int64] {
-	return enqueue[int64](p, "SETBIT", false, func(b *batch) *redis.IntCmd { return b.store.SetBit(background, key, offset, value) })
+	return enqueue[int64](p, "SETBIT", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "setbit", key, offset, value) })
 }
 
 // SetEx wraps [redis.StringCmdable.SetEx].
@@ -2231,7 +2271,7 @@ func (p *Pipe) SetEx(key string, value any, expiration time.Duration) *Future[st
 
 // SetFromBuffer wraps [redis.StringCmdable.SetFromBuffer].
 func (p *Pipe) SetFromBuffer(key string, buf []byte) *Future[string] {
-	return enqueue[string](p, "SETFROMBUFFER", false, func(b *batch) *redis.StatusCmd { return b.store.SetFromBuffer(background, key, buf) })
+	return enqueue[string](p, "SETFROMBUFFER", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "set", key, buf) })
 }
 
 // SetIFDEQ wraps [redis.StringCmdable.SetIFDEQ].
@@ -2297,7 +2337,7 @@ func (p *Pipe) SetNX(key string, value any, expiration time.Duration) *Future[bo
 
 // SetRange wraps [redis.StringCmdable.SetRange].
 func (p *Pipe) SetRange(key string, offset int64, value string) *Future[int64] {
-	return enqueue[int64](p, "SETRANGE", false, func(b *batch) *redis.IntCmd { return b.store.SetRange(background, key, offset, value) })
+	return enqueue[int64](p, "SETRANGE", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "setrange", key, offset, value) })
 }
 
 // SetXX wraps [redis.StringCmdable.SetXX].
@@ -2324,22 +2364,22 @@ func (p *Pipe) ShutdownSave() *Future[string] {
 //
 // Deprecated: Use ReplicaOf instead as of Redis 5.0.0.
 func (p *Pipe) SlaveOf(host, port string) *Future[string] {
-	return enqueue[string](p, "SLAVEOF", false, func(b *batch) *redis.StatusCmd { return b.store.SlaveOf(background, host, port) })
+	return enqueue[string](p, "SLAVEOF", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "slaveof", host, port) })
 }
 
 // SlowLogGet wraps [redis.Cmdable.SlowLogGet].
 func (p *Pipe) SlowLogGet(num int64) *Future[[]redis.SlowLog] {
-	return enqueue[[]redis.SlowLog](p, "SLOWLOGGET", false, func(b *batch) *redis.SlowLogCmd { return b.store.SlowLogGet(background, num) })
+	return enqueue[[]redis.SlowLog](p, "SLOWLOGGET", false, func(b *batch) *redis.SlowLogCmd { return built(b, redis.NewSlowLogCmd, "slowlog", "get", num) })
 }
 
 // SlowLogLen wraps [redis.Cmdable.SlowLogLen].
 func (p *Pipe) SlowLogLen() *Future[int64] {
-	return enqueue[int64](p, "SLOWLOGLEN", false, func(b *batch) *redis.IntCmd { return b.store.SlowLogLen(background) })
+	return enqueue[int64](p, "SLOWLOGLEN", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "slowlog", "len") })
 }
 
 // SlowLogReset wraps [redis.Cmdable.SlowLogReset].
 func (p *Pipe) SlowLogReset() *Future[string] {
-	return enqueue[string](p, "SLOWLOGRESET", false, func(b *batch) *redis.StatusCmd { return b.store.SlowLogReset(background) })
+	return enqueue[string](p, "SLOWLOGRESET", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "slowlog", "reset") })
 }
 
 // Sort wraps [redis.GenericCmdable.Sort].
@@ -2364,7 +2404,7 @@ func (p *Pipe) SortStore(key, store string, sort *redis.Sort) *Future[int64] {
 
 // StrLen wraps [redis.StringCmdable.StrLen].
 func (p *Pipe) StrLen(key string) *Future[int64] {
-	return enqueue[int64](p, "STRLEN", false, func(b *batch) *redis.IntCmd { return b.store.StrLen(background, key) })
+	return enqueue[int64](p, "STRLEN", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "strlen", key) })
 }
 
 // TDigestAdd wraps [redis.ProbabilisticCmdable.TDigestAdd].
@@ -2672,7 +2712,7 @@ func (p *Pipe) TTL(key string) *Future[time.Duration] {
 
 // Time wraps [redis.Cmdable.Time].
 func (p *Pipe) Time() *Future[time.Time] {
-	return enqueue[time.Time](p, "TIME", false, func(b *batch) *redis.TimeCmd { return b.store.Time(background) })
+	return enqueue[time.Time](p, "TIME", false, func(b *batch) *redis.TimeCmd { return built(b, redis.NewTimeCmd, "time") })
 }
 
 // TopKAdd wraps [redis.ProbabilisticCmdable.TopKAdd].
@@ -2729,7 +2769,7 @@ func (p *Pipe) Touch(keys ...string) *Future[int64] {
 
 // Type wraps [redis.GenericCmdable.Type].
 func (p *Pipe) Type(key string) *Future[string] {
-	return enqueue[string](p, "TYPE", false, func(b *batch) *redis.StatusCmd { return b.store.Type(background, key) })
+	return enqueue[string](p, "TYPE", false, func(b *batch) *redis.StatusCmd { return built(b, redis.NewStatusCmd, "type", key) })
 }
 
 // Unlink wraps [redis.Cmdable.Unlink].
@@ -2749,17 +2789,17 @@ func (p *Pipe) VAddWithArgs(key, element string, val redis.Vector, addArgs *redi
 
 // VCard wraps [redis.VectorSetCmdable.VCard].
 func (p *Pipe) VCard(key string) *Future[int64] {
-	return enqueue[int64](p, "VCARD", false, func(b *batch) *redis.IntCmd { return b.store.VCard(background, key) })
+	return enqueue[int64](p, "VCARD", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "vcard", key) })
 }
 
 // VClearAttributes wraps [redis.VectorSetCmdable.VClearAttributes].
 func (p *Pipe) VClearAttributes(key, element string) *Future[bool] {
-	return enqueue[bool](p, "VCLEARATTRIBUTES", false, func(b *batch) *redis.BoolCmd { return b.store.VClearAttributes(background, key, element) })
+	return enqueue[bool](p, "VCLEARATTRIBUTES", false, func(b *batch) *redis.BoolCmd { return built(b, redis.NewBoolCmd, "vsetattr", key, element, "") })
 }
 
 // VDim wraps [redis.VectorSetCmdable.VDim].
 func (p *Pipe) VDim(key string) *Future[int64] {
-	return enqueue[int64](p, "VDIM", false, func(b *batch) *redis.IntCmd { return b.store.VDim(background, key) })
+	return enqueue[int64](p, "VDIM", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "vdim", key) })
 }
 
 // VEmb wraps [redis.VectorSetCmdable.VEmb].
@@ -2769,39 +2809,45 @@ func (p *Pipe) VEmb(key, element string, raw bool) *Future[[]any] {
 
 // VGetAttr wraps [redis.VectorSetCmdable.VGetAttr].
 func (p *Pipe) VGetAttr(key, element string) *Future[string] {
-	return enqueue[string](p, "VGETATTR", false, func(b *batch) *redis.StringCmd { return b.store.VGetAttr(background, key, element) })
+	return enqueue[string](p, "VGETATTR", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "vgetattr", key, element) })
 }
 
 // VInfo wraps [redis.VectorSetCmdable.VInfo].
 func (p *Pipe) VInfo(key string) *Future[map[string]any] {
-	return enqueue[map[string]any](p, "VINFO", false, func(b *batch) *redis.MapStringInterfaceCmd { return b.store.VInfo(background, key) })
+	return enqueue[map[string]any](p, "VINFO", false, func(b *batch) *redis.MapStringInterfaceCmd {
+		return built(b, redis.NewMapStringInterfaceCmd, "vinfo", key)
+	})
 }
 
 // VIsMember wraps [redis.VectorSetCmdable.VIsMember].
 func (p *Pipe) VIsMember(key, element string) *Future[bool] {
-	return enqueue[bool](p, "VISMEMBER", false, func(b *batch) *redis.BoolCmd { return b.store.VIsMember(background, key, element) })
+	return enqueue[bool](p, "VISMEMBER", false, func(b *batch) *redis.BoolCmd { return built(b, redis.NewBoolCmd, "vismember", key, element) })
 }
 
 // VLinks wraps [redis.VectorSetCmdable.VLinks].
 func (p *Pipe) VLinks(key, element string) *Future[[][]string] {
-	return enqueue[[][]string](p, "VLINKS", false, func(b *batch) *redis.StringSliceSliceCmd { return b.store.VLinks(background, key, element) })
+	return enqueue[[][]string](p, "VLINKS", false, func(b *batch) *redis.StringSliceSliceCmd {
+		return built(b, redis.NewStringSliceSliceCmd, "vlinks", key, element)
+	})
 }
 
 // VLinksWithScores wraps [redis.VectorSetCmdable.VLinksWithScores].
 func (p *Pipe) VLinksWithScores(key, element string) *Future[[][]redis.VectorScore] {
 	return enqueue[[][]redis.VectorScore](p, "VLINKSWITHSCORES", false, func(b *batch) *redis.VectorScoreSliceSliceCmd {
-		return b.store.VLinksWithScores(background, key, element)
+		return built(b, redis.NewVectorScoreSliceSliceCmd, "vlinks", key, element, "withscores")
 	})
 }
 
 // VRandMember wraps [redis.VectorSetCmdable.VRandMember].
 func (p *Pipe) VRandMember(key string) *Future[string] {
-	return enqueue[string](p, "VRANDMEMBER", false, func(b *batch) *redis.StringCmd { return b.store.VRandMember(background, key) })
+	return enqueue[string](p, "VRANDMEMBER", false, func(b *batch) *redis.StringCmd { return built(b, redis.NewStringCmd, "vrandmember", key) })
 }
 
 // VRandMemberCount wraps [redis.VectorSetCmdable.VRandMemberCount].
 func (p *Pipe) VRandMemberCount(key string, count int) *Future[[]string] {
-	return enqueue[[]string](p, "VRANDMEMBERCOUNT", false, func(b *batch) *redis.StringSliceCmd { return b.store.VRandMemberCount(background, key, count) })
+	return enqueue[[]string](p, "VRANDMEMBERCOUNT", false, func(b *batch) *redis.StringSliceCmd {
+		return built(b, redis.NewStringSliceCmd, "vrandmember", key, count)
+	})
 }
 
 // VRange wraps [redis.VectorSetCmdable.VRange].
@@ -2811,7 +2857,7 @@ func (p *Pipe) VRange(key, start, end string, count int64) *Future[[]string] {
 
 // VRem wraps [redis.VectorSetCmdable.VRem].
 func (p *Pipe) VRem(key, element string) *Future[bool] {
-	return enqueue[bool](p, "VREM", false, func(b *batch) *redis.BoolCmd { return b.store.VRem(background, key, element) })
+	return enqueue[bool](p, "VREM", false, func(b *batch) *redis.BoolCmd { return built(b, redis.NewBoolCmd, "vrem", key, element) })
 }
 
 // VSetAttr wraps [redis.VectorSetCmdable.VSetAttr].
@@ -2966,7 +3012,7 @@ func (p *Pipe) XInfoStreamFull(key string, count int) *Future[*redis.XInfoStream
 
 // XLen wraps [redis.StreamCmdable.XLen].
 func (p *Pipe) XLen(stream string) *Future[int64] {
-	return enqueue[int64](p, "XLEN", false, func(b *batch) *redis.IntCmd { return b.store.XLen(background, stream) })
+	return enqueue[int64](p, "XLEN", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "xlen", stream) })
 }
 
 // XNack wraps [redis.StreamCmdable.XNack].
@@ -2976,7 +3022,7 @@ func (p *Pipe) XNack(a *redis.XNackArgs) *Future[int64] {
 
 // XPending wraps [redis.StreamCmdable.XPending].
 func (p *Pipe) XPending(stream, group string) *Future[*redis.XPending] {
-	return enqueue[*redis.XPending](p, "XPENDING", false, func(b *batch) *redis.XPendingCmd { return b.store.XPending(background, stream, group) })
+	return enqueue[*redis.XPending](p, "XPENDING", false, func(b *batch) *redis.XPendingCmd { return built(b, redis.NewXPendingCmd, "xpending", stream, group) })
 }
 
 // XPendingExt wraps [redis.StreamCmdable.XPendingExt].
@@ -2986,12 +3032,16 @@ func (p *Pipe) XPendingExt(a *redis.XPendingExtArgs) *Future[[]redis.XPendingExt
 
 // XRange wraps [redis.StreamCmdable.XRange].
 func (p *Pipe) XRange(stream, start, stop string) *Future[[]redis.XMessage] {
-	return enqueue[[]redis.XMessage](p, "XRANGE", false, func(b *batch) *redis.XMessageSliceCmd { return b.store.XRange(background, stream, start, stop) })
+	return enqueue[[]redis.XMessage](p, "XRANGE", false, func(b *batch) *redis.XMessageSliceCmd {
+		return built(b, redis.NewXMessageSliceCmd, "xrange", stream, start, stop)
+	})
 }
 
 // XRangeN wraps [redis.StreamCmdable.XRangeN].
 func (p *Pipe) XRangeN(stream, start, stop string, count int64) *Future[[]redis.XMessage] {
-	return enqueue[[]redis.XMessage](p, "XRANGEN", false, func(b *batch) *redis.XMessageSliceCmd { return b.store.XRangeN(background, stream, start, stop, count) })
+	return enqueue[[]redis.XMessage](p, "XRANGEN", false, func(b *batch) *redis.XMessageSliceCmd {
+		return built(b, redis.NewXMessageSliceCmd, "xrange", stream, start, stop, "count", count)
+	})
 }
 
 // XRead wraps [redis.StreamCmdable.XRead].
@@ -3011,13 +3061,15 @@ func (p *Pipe) XReadStreams(streams ...string) *Future[[]redis.XStream] {
 
 // XRevRange wraps [redis.StreamCmdable.XRevRange].
 func (p *Pipe) XRevRange(stream, start, stop string) *Future[[]redis.XMessage] {
-	return enqueue[[]redis.XMessage](p, "XREVRANGE", false, func(b *batch) *redis.XMessageSliceCmd { return b.store.XRevRange(background, stream, start, stop) })
+	return enqueue[[]redis.XMessage](p, "XREVRANGE", false, func(b *batch) *redis.XMessageSliceCmd {
+		return built(b, redis.NewXMessageSliceCmd, "xrevrange", stream, start, stop)
+	})
 }
 
 // XRevRangeN wraps [redis.StreamCmdable.XRevRangeN].
 func (p *Pipe) XRevRangeN(stream, start, stop string, count int64) *Future[[]redis.XMessage] {
 	return enqueue[[]redis.XMessage](p, "XREVRANGEN", false, func(b *batch) *redis.XMessageSliceCmd {
-		return b.store.XRevRangeN(background, stream, start, stop, count)
+		return built(b, redis.NewXMessageSliceCmd, "xrevrange", stream, start, stop, "count", count)
 	})
 }
 
@@ -3100,12 +3152,12 @@ func (p *Pipe) ZAddXX(key string, members ...redis.Z) *Future[int64] {
 
 // ZCard wraps [redis.SortedSetCmdable.ZCard].
 func (p *Pipe) ZCard(key string) *Future[int64] {
-	return enqueue[int64](p, "ZCARD", false, func(b *batch) *redis.IntCmd { return b.store.ZCard(background, key) })
+	return enqueue[int64](p, "ZCARD", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "zcard", key) })
 }
 
 // ZCount wraps [redis.SortedSetCmdable.ZCount].
 func (p *Pipe) ZCount(key, min, max string) *Future[int64] {
-	return enqueue[int64](p, "ZCOUNT", false, func(b *batch) *redis.IntCmd { return b.store.ZCount(background, key, min, max) })
+	return enqueue[int64](p, "ZCOUNT", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "zcount", key, min, max) })
 }
 
 // ZDiff wraps [redis.SortedSetCmdable.ZDiff].
@@ -3125,7 +3177,7 @@ func (p *Pipe) ZDiffWithScores(keys ...string) *Future[[]redis.Z] {
 
 // ZIncrBy wraps [redis.SortedSetCmdable.ZIncrBy].
 func (p *Pipe) ZIncrBy(key string, increment float64, member string) *Future[float64] {
-	return enqueue[float64](p, "ZINCRBY", false, func(b *batch) *redis.FloatCmd { return b.store.ZIncrBy(background, key, increment, member) })
+	return enqueue[float64](p, "ZINCRBY", false, func(b *batch) *redis.FloatCmd { return built(b, redis.NewFloatCmd, "zincrby", key, increment, member) })
 }
 
 // ZInter wraps [redis.SortedSetCmdable.ZInter].
@@ -3150,7 +3202,7 @@ func (p *Pipe) ZInterWithScores(store *redis.ZStore) *Future[[]redis.Z] {
 
 // ZLexCount wraps [redis.SortedSetCmdable.ZLexCount].
 func (p *Pipe) ZLexCount(key, min, max string) *Future[int64] {
-	return enqueue[int64](p, "ZLEXCOUNT", false, func(b *batch) *redis.IntCmd { return b.store.ZLexCount(background, key, min, max) })
+	return enqueue[int64](p, "ZLEXCOUNT", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "zlexcount", key, min, max) })
 }
 
 // ZMPop wraps [redis.SortedSetCmdable.ZMPop].
@@ -3177,12 +3229,16 @@ func (p *Pipe) ZPopMin(key string, count ...int64) *Future[[]redis.Z] {
 
 // ZRandMember wraps [redis.SortedSetCmdable.ZRandMember].
 func (p *Pipe) ZRandMember(key string, count int) *Future[[]string] {
-	return enqueue[[]string](p, "ZRANDMEMBER", false, func(b *batch) *redis.StringSliceCmd { return b.store.ZRandMember(background, key, count) })
+	return enqueue[[]string](p, "ZRANDMEMBER", false, func(b *batch) *redis.StringSliceCmd {
+		return built(b, redis.NewStringSliceCmd, "zrandmember", key, count)
+	})
 }
 
 // ZRandMemberWithScores wraps [redis.SortedSetCmdable.ZRandMemberWithScores].
 func (p *Pipe) ZRandMemberWithScores(key string, count int) *Future[[]redis.Z] {
-	return enqueue[[]redis.Z](p, "ZRANDMEMBERWITHSCORES", false, func(b *batch) *redis.ZSliceCmd { return b.store.ZRandMemberWithScores(background, key, count) })
+	return enqueue[[]redis.Z](p, "ZRANDMEMBERWITHSCORES", false, func(b *batch) *redis.ZSliceCmd {
+		return built(b, redis.NewZSliceCmd, "zrandmember", key, count, "withscores")
+	})
 }
 
 // ZRange wraps [redis.SortedSetCmdable.ZRange].
@@ -3231,12 +3287,14 @@ func (p *Pipe) ZRangeWithScores(key string, start, stop int64) *Future[[]redis.Z
 
 // ZRank wraps [redis.SortedSetCmdable.ZRank].
 func (p *Pipe) ZRank(key, member string) *Future[int64] {
-	return enqueue[int64](p, "ZRANK", false, func(b *batch) *redis.IntCmd { return b.store.ZRank(background, key, member) })
+	return enqueue[int64](p, "ZRANK", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "zrank", key, member) })
 }
 
 // ZRankWithScore wraps [redis.SortedSetCmdable.ZRankWithScore].
 func (p *Pipe) ZRankWithScore(key, member string) *Future[redis.RankScore] {
-	return enqueue[redis.RankScore](p, "ZRANKWITHSCORE", false, func(b *batch) *redis.RankWithScoreCmd { return b.store.ZRankWithScore(background, key, member) })
+	return enqueue[redis.RankScore](p, "ZRANKWITHSCORE", false, func(b *batch) *redis.RankWithScoreCmd {
+		return built(b, redis.NewRankWithScoreCmd, "zrank", key, member, "withscore")
+	})
 }
 
 // ZRem wraps [redis.SortedSetCmdable.ZRem].
@@ -3246,24 +3304,26 @@ func (p *Pipe) ZRem(key string, members ...any) *Future[int64] {
 
 // ZRemRangeByLex wraps [redis.SortedSetCmdable.ZRemRangeByLex].
 func (p *Pipe) ZRemRangeByLex(key, min, max string) *Future[int64] {
-	return enqueue[int64](p, "ZREMRANGEBYLEX", false, func(b *batch) *redis.IntCmd { return b.store.ZRemRangeByLex(background, key, min, max) })
+	return enqueue[int64](p, "ZREMRANGEBYLEX", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "zremrangebylex", key, min, max) })
 }
 
 // ZRemRangeByRank wraps [redis.SortedSetCmdable.ZRemRangeByRank].
 func (p *Pipe) ZRemRangeByRank(key string, start, stop int64) *Future[int64] {
-	return enqueue[int64](p, "ZREMRANGEBYRANK", false, func(b *batch) *redis.IntCmd { return b.store.ZRemRangeByRank(background, key, start, stop) })
+	return enqueue[int64](p, "ZREMRANGEBYRANK", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "zremrangebyrank", key, start, stop) })
 }
 
 // ZRemRangeByScore wraps [redis.SortedSetCmdable.ZRemRangeByScore].
 func (p *Pipe) ZRemRangeByScore(key, min, max string) *Future[int64] {
-	return enqueue[int64](p, "ZREMRANGEBYSCORE", false, func(b *batch) *redis.IntCmd { return b.store.ZRemRangeByScore(background, key, min, max) })
+	return enqueue[int64](p, "ZREMRANGEBYSCORE", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "zremrangebyscore", key, min, max) })
 }
 
 // ZRevRange wraps [redis.SortedSetCmdable.ZRevRange].
 //
 // Deprecated: Use ZRangeArgs with Rev option instead as of Redis 6.2.0.
 func (p *Pipe) ZRevRange(key string, start, stop int64) *Future[[]string] {
-	return enqueue[[]string](p, "ZREVRANGE", false, func(b *batch) *redis.StringSliceCmd { return b.store.ZRevRange(background, key, start, stop) })
+	return enqueue[[]string](p, "ZREVRANGE", false, func(b *batch) *redis.StringSliceCmd {
+		return built(b, redis.NewStringSliceCmd, "zrevrange", key, start, stop)
+	})
 }
 
 // ZRevRangeByLex wraps [redis.SortedSetCmdable.ZRevRangeByLex].
@@ -3287,17 +3347,21 @@ func (p *Pipe) ZRevRangeByScoreWithScores(key string, opt *redis.ZRangeBy) *Futu
 
 // ZRevRangeWithScores wraps [redis.SortedSetCmdable.ZRevRangeWithScores].
 func (p *Pipe) ZRevRangeWithScores(key string, start, stop int64) *Future[[]redis.Z] {
-	return enqueue[[]redis.Z](p, "ZREVRANGEWITHSCORES", false, func(b *batch) *redis.ZSliceCmd { return b.store.ZRevRangeWithScores(background, key, start, stop) })
+	return enqueue[[]redis.Z](p, "ZREVRANGEWITHSCORES", false, func(b *batch) *redis.ZSliceCmd {
+		return built(b, redis.NewZSliceCmd, "zrevrange", key, start, stop, "withscores")
+	})
 }
 
 // ZRevRank wraps [redis.SortedSetCmdable.ZRevRank].
 func (p *Pipe) ZRevRank(key, member string) *Future[int64] {
-	return enqueue[int64](p, "ZREVRANK", false, func(b *batch) *redis.IntCmd { return b.store.ZRevRank(background, key, member) })
+	return enqueue[int64](p, "ZREVRANK", false, func(b *batch) *redis.IntCmd { return built(b, redis.NewIntCmd, "zrevrank", key, member) })
 }
 
 // ZRevRankWithScore wraps [redis.SortedSetCmdable.ZRevRankWithScore].
 func (p *Pipe) ZRevRankWithScore(key, member string) *Future[redis.RankScore] {
-	return enqueue[redis.RankScore](p, "ZREVRANKWITHSCORE", false, func(b *batch) *redis.RankWithScoreCmd { return b.store.ZRevRankWithScore(background, key, member) })
+	return enqueue[redis.RankScore](p, "ZREVRANKWITHSCORE", false, func(b *batch) *redis.RankWithScoreCmd {
+		return built(b, redis.NewRankWithScoreCmd, "zrevrank", key, member, "withscore")
+	})
 }
 
 // ZScan wraps [redis.SortedSetCmdable.ZScan].
@@ -3307,7 +3371,7 @@ func (p *Pipe) ZScan(key string, cursor uint64, match string, count int64) *Futu
 
 // ZScore wraps [redis.SortedSetCmdable.ZScore].
 func (p *Pipe) ZScore(key, member string) *Future[float64] {
-	return enqueue[float64](p, "ZSCORE", false, func(b *batch) *redis.FloatCmd { return b.store.ZScore(background, key, member) })
+	return enqueue[float64](p, "ZSCORE", false, func(b *batch) *redis.FloatCmd { return built(b, redis.NewFloatCmd, "zscore", key, member) })
 }
 
 // ZUnion wraps [redis.SortedSetCmdable.ZUnion].

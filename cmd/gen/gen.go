@@ -39,7 +39,7 @@ var pipeMethods = []string{"Close", "Do", "Execute", "Len", "OnExecute", "Reset"
 
 // bodyNames are the identifiers of the package that every wrapper's body
 // uses besides its parameters; parameters of these names are renamed.
-var bodyNames = []string{"p", "b", "batch", "background", "enqueue"}
+var bodyNames = []string{"p", "b", "batch", "background", "enqueue", "built"}
 
 // initialisms spells the words of result field names that Go writes in
 // capitals.
@@ -102,6 +102,9 @@ type wrapper struct {
 	// or holds an interface): the command's arguments are checked when it
 	// is queued. go-redis writes the values of every other type itself.
 	check bool
+	// build is set when the wrapper builds the command itself, as the
+	// go-redis method does, on its batch's arguments (see builder).
+	build *builder
 }
 
 // multi is a command whose Result returns several values before the error;
@@ -128,6 +131,7 @@ type generator struct {
 	errType types.Type
 	imports map[string]string // package name to import path
 	multis  map[string]*multi // by command type name
+	impls   map[string]*ast.FuncDecl
 }
 
 // generate loads the package cfg names and returns the source of a file of
@@ -156,6 +160,7 @@ func generate(cfg config) ([]byte, stats, error) {
 		errType: types.Universe.Lookup("error").Type(),
 		imports: make(map[string]string),
 		multis:  make(map[string]*multi),
+		impls:   implementations(loaded.Syntax, cfg.impls),
 	}
 
 	declared := make(map[*types.Func]string)

@@ -50,6 +50,7 @@ func (g *generator) wrap(m *types.Func, iname string) (*wrapper, error) {
 	for _, name := range bodyNames {
 		reserved[name] = true
 	}
+	reserved[g.pkg.Name()] = true // a builder calls its constructors
 	if w.multi != nil {
 		reserved[w.multi.adapter()] = true
 	}
@@ -78,6 +79,7 @@ func (g *generator) wrap(m *types.Func, iname string) (*wrapper, error) {
 			w.args = append(w.args, names[i])
 		}
 	}
+	w.build = g.builderOf(g.impls[m.Name()], w, names)
 	return w, nil
 }
 

@@ -74,6 +74,9 @@ func (g *generator) render(wrappers []*wrapper) []byte {
 		}
 		printf("func (p *Pipe) %s(%s) *Future[%s] {\n", w.name, joinParams(w.params), w.result)
 		call := fmt.Sprintf("b.store.%s(%s)", w.name, strings.Join(append([]string{"background"}, w.args...), ", "))
+		if w.build != nil {
+			call = fmt.Sprintf("built(b, %s)", strings.Join(append([]string{pkg + "." + w.build.ctor}, w.build.args...), ", "))
+		}
 		cmd := w.cmd
 		if w.multi != nil {
 			cmd = w.multi.adapter()

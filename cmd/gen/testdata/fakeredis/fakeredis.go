@@ -32,6 +32,16 @@ type IntCmd struct {
 
 func (c *IntCmd) Result() (int64, error) { return c.val, c.err }
 
+// NewIntCmd builds an IntCmd of args, as go-redis's constructors do.
+func NewIntCmd(ctx context.Context, args ...interface{}) *IntCmd {
+	return &IntCmd{baseCmd: baseCmd{args: args}}
+}
+
+// newStatusCmd is unexported: a wrapper cannot call it.
+func newStatusCmd(ctx context.Context, args ...interface{}) *StatusCmd {
+	return &StatusCmd{baseCmd: baseCmd{args: args}}
+}
+
 // StatusCmd has a single value of the same type as StringCmd's.
 type StatusCmd struct {
 	baseCmd
@@ -196,4 +206,42 @@ type cmdable func(ctx context.Context, cmd Cmder) error
 // A paragraph after it is not copied.
 func (c cmdable) Expire(ctx context.Context, key string, expiration time.Duration) *IntCmd {
 	return nil
+}
+
+// Incr builds its command in one call of an exported constructor, of a name
+// and its parameters: the wrapper builds it the same way, on its batch's
+// arguments.
+func (c cmdable) Incr(ctx context.Context, key string) *IntCmd {
+	cmd := NewIntCmd(ctx, "incr", key)
+	_ = c(ctx, cmd)
+	return cmd
+}
+
+// Publish does too, with parameters the wrapper renames.
+func (c cmdable) Publish(ctx context.Context, p string, pl interface{}) *IntCmd {
+	cmd := NewIntCmd(ctx, "publish", p, pl)
+	_ = c(ctx, cmd)
+	return cmd
+}
+
+// SetArg calls a constructor the wrapper cannot call: it calls SetArg.
+func (c cmdable) SetArg(ctx context.Context, p, pArg string) *StatusCmd {
+	cmd := newStatusCmd(ctx, "set", p, pArg)
+	_ = c(ctx, cmd)
+	return cmd
+}
+
+// Touch builds its command of a variadic parameter: the wrapper calls
+// Touch.
+func (c cmdable) Touch(ctx context.Context, key string, keys ...string) *IntCmd {
+	cmd := NewIntCmd(ctx, "touch", key, keys)
+	_ = c(ctx, cmd)
+	return cmd
+}
+
+// TTL does more than build its command: the wrapper calls TTL.
+func (c cmdable) TTL(ctx context.Context, key string) *DurationCmd {
+	cmd := &DurationCmd{baseCmd: baseCmd{args: []interface{}{"ttl", key}}}
+	_ = c(ctx, cmd)
+	return cmd
 }
