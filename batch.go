@@ -33,14 +33,13 @@ type batch struct {
 	// blocks. used counts those handed out.
 	used   int32
 	clean  bool // set by the root: sent, and no command failed
-	inline [inlineFutures]future
-	block  *[futureBlock]future
-
 	// The arguments of the commands built on b (see args): the first ones
 	// inline, the others in blocks. inArgs and inArgBlock count those
 	// handed out of each.
 	inArgs     uint8
 	inArgBlock uint8
+	inline     [inlineFutures]future
+	block      *[futureBlock]future
 	inlineArgs [inlineArgs]any
 	argBlock   *[argBlock]any
 }
