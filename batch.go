@@ -31,8 +31,8 @@ type batch struct {
 	n     int32           // the commands of store that add has seen
 	// The futures of the commands: the first ones inline, the others in
 	// blocks. used counts those handed out.
-	used   int32
-	clean  bool // set by the root: sent, and no command failed
+	used  int32
+	clean bool // set by the root: sent, and no command failed
 	// The arguments of the commands built on b (see args): the first ones
 	// inline, the others in blocks. inArgs and inArgBlock count those
 	// handed out of each.
