@@ -73,19 +73,16 @@ var marks = sync.Pool{New: func() any { return new(noRetry) }}
 // holds a write: it wraps the first write in a noRetry from marks, in
 // place, and returns it, for unmark once the pipeline is sent. split is
 // set for a client that splits a pipeline by node (a cluster, a ring),
-// each part retried on its own: then every write is wrapped, each in a
-// noRetry of its own, and it returns nil.
+// each part retried on its own: then every write is wrapped, in noRetry
+// values allocated together, one allocation per pipeline, and it returns
+// nil.
 func markWrites(cmds []redis.Cmder, split bool) *noRetry {
+	if split {
+		markEvery(cmds)
+		return nil
+	}
 	for i, cmd := range cmds {
-		switch cmd.(type) {
-		case noRetry, *noRetry:
-			continue
-		}
-		if readOnly(cmd) {
-			continue
-		}
-		if split {
-			cmds[i] = noRetry{cmd}
+		if marked(cmd) || readOnly(cmd) {
 			continue
 		}
 		mark := marks.Get().(*noRetry)
@@ -94,6 +91,35 @@ func markWrites(cmds []redis.Cmder, split bool) *noRetry {
 		return mark
 	}
 	return nil
+}
+
+// markEvery wraps every write of cmds in a noRetry.
+func markEvery(cmds []redis.Cmder) {
+	n := 0
+	for _, cmd := range cmds {
+		if !marked(cmd) && !readOnly(cmd) {
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	wraps := make([]noRetry, 0, n)
+	for i, cmd := range cmds {
+		if !marked(cmd) && !readOnly(cmd) {
+			wraps = append(wraps, noRetry{cmd})
+			cmds[i] = &wraps[len(wraps)-1]
+		}
+	}
+}
+
+// marked reports whether cmd is wrapped in a noRetry already.
+func marked(cmd redis.Cmder) bool {
+	switch cmd.(type) {
+	case noRetry, *noRetry:
+		return true
+	}
+	return false
 }
 
 // unmark gives mark, made by markWrites for a pipeline that has been sent

@@ -60,6 +60,12 @@ func TestMarkWrites(t *testing.T) {
 	if got := marked(every); len(got) != 2 || got[0] != 1 || got[1] != 2 {
 		t.Errorf("markWrites(split: true) marked %v; want [1 2]", got)
 	}
+	if allocs := testing.AllocsPerRun(100, func() { markWrites(pipeline(), true) }) - testing.AllocsPerRun(100, func() { pipeline() }); allocs > 1 {
+		t.Errorf("markWrites(split: true) of a pipeline of two writes makes %v allocations; want one", allocs)
+	}
+	if allocs := testing.AllocsPerRun(100, func() { unmark(markWrites(pipeline(), false)) }) - testing.AllocsPerRun(100, func() { pipeline() }); allocs > 0 {
+		t.Errorf("markWrites(split: false) makes %v allocations; want none", allocs)
+	}
 	reads := []redis.Cmder{redis.NewStringCmd(ctx, "get", "k"), redis.NewSliceCmd(ctx, "mget", "a", "b")}
 	markWrites(reads, true)
 	if got := marked(reads); len(got) != 0 {
