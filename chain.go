@@ -85,6 +85,7 @@ func Chain[T, U any](p *Pipe, f *Future[T], fn func(next *Pipe, v T, err error) 
 	err := p.admitLocked(0)
 	if err == nil {
 		p.q.addChain(ch)
+		p.chainedLocked(ch)
 	}
 	p.mu.Unlock()
 	if err != nil {

@@ -160,7 +160,22 @@ func (p *Pipe) joinLocked(ctx context.Context, child *queue) (spares, error) {
 	if watched {
 		f.watchLocked(p, ctx, child)
 	}
+	if f != nil && child.after != nil {
+		for ch := child.after.chains.head; ch != nil; ch = ch.next {
+			f.watchSourceLocked(p, ch)
+		}
+	}
 	return p.q.hand(child, p.target(), !watched, p.carryLimit(), p.parent == nil), nil
+}
+
+// chainedLocked is the seam through which AutoFlush sees a chain queued on
+// p itself: on a root made with AutoFlush, a flush becomes due when the
+// chain's source settles, wherever that is. A child's chains are watched
+// when they reach the root (joinLocked). p.mu is held.
+func (p *Pipe) chainedLocked(ch *chain) {
+	if p.auto != nil {
+		p.auto.watchSourceLocked(p, ch)
+	}
 }
 
 // executeRoot is the Execute of a root: on one made with AutoFlush, a

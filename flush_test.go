@@ -457,6 +457,44 @@ func TestAutoFlushChainSettledElsewhere(t *testing.T) {
 	})
 }
 
+// TestAutoFlushChainWatchedFromTheStart queues a Chain on a shared root
+// whose timer is an hour away, directly and through a child, with no flush
+// before its source settles on another root: the chain runs, and its
+// command goes out, once the source settles.
+func TestAutoFlushChainWatchedFromTheStart(t *testing.T) {
+	t.Parallel() // waits on servers and stalls more than it computes
+	eachBackend(t, func(t *testing.T, b backend) {
+		for _, how := range []string{"direct", "child"} {
+			t.Run(how, func(t *testing.T) {
+				ctx := waitCtx(t)
+				client, _ := newClient(t, b.start(t))
+				require.NoError(t, client.Set(ctx, "src", "7", 0).Err())
+				shared := redpipe.New(client, redpipe.AutoFlush(0, time.Hour, 1))
+				other := redpipe.New(client)
+				src := other.Get("src")
+				on := shared
+				if how == "child" {
+					on = redpipe.Pipeline(shared)
+				}
+				chained := redpipe.Chain(on, src, func(next *redpipe.Pipe, v string, err error) *redpipe.Future[int64] {
+					return next.IncrBy("counter", int64(len(v)))
+				})
+				if how == "child" {
+					require.NoError(t, on.Execute(ctx))
+				}
+				require.ErrorIs(t, chained.Err(), redpipe.ErrNotReady)
+				require.NoError(t, other.Execute(ctx))
+				waitFor, cancel := context.WithTimeout(ctx, 10*time.Second)
+				defer cancel()
+				n, err := chained.Wait(waitFor)
+				require.NoError(t, err, "the chain ran once its source settled, an hour before the timer")
+				assert.EqualValues(t, 1, n)
+				require.NoError(t, shared.Close(ctx))
+			})
+		}
+	})
+}
+
 // TestAutoFlushGathers has 16 goroutines make requests on a shared root
 // that keeps 4 flushes in flight, on one processor: the goroutines ready to
 // run queue their commands before a flush takes the queue, so a flush
