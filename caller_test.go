@@ -76,6 +76,7 @@ func TestCallerDoneAtHandOff(t *testing.T) {
 		require.ErrorIs(t, err, redpipe.ErrNotSent)
 		require.ErrorIs(t, err, context.DeadlineExceeded)
 		require.True(t, f.Ready())
+		require.ErrorIs(t, f.Err(), redpipe.ErrNotSent)
 		require.ErrorIs(t, f.Err(), context.DeadlineExceeded)
 		require.NoError(t, shared.Close(ctx))
 		assert.Zero(t, trips.cmds.Load())
