@@ -430,41 +430,15 @@ func TestMaxHeldOptions(t *testing.T) {
 	require.NoError(t, unbounded.Close(ctx))
 }
 
-// TestAutoFlushChainSettledElsewhere chains on a shared root from a
-// future that another root settles: once it settles, the chain runs and
-// its command goes out, though nothing else is queued on the shared root.
+// TestAutoFlushChainSettledElsewhere queues a Chain on a shared root whose
+// timer is an hour away, whose source settles on another root: the chain
+// runs, and its command goes out, once the source settles, with nothing
+// else queued on the shared root: queued directly, handed up by a child,
+// or left waiting by a flush.
 func TestAutoFlushChainSettledElsewhere(t *testing.T) {
 	t.Parallel() // waits on servers and stalls more than it computes
 	eachBackend(t, func(t *testing.T, b backend) {
-		ctx := waitCtx(t)
-		client, _ := newClient(t, b.start(t))
-		require.NoError(t, client.Set(ctx, "src", "7", 0).Err())
-		shared := redpipe.New(client, redpipe.AutoFlush(0, time.Hour, 1))
-		other := redpipe.New(client)
-		src := other.Get("src")
-		chained := redpipe.Chain(shared, src, func(next *redpipe.Pipe, v string, err error) *redpipe.Future[int64] {
-			return next.IncrBy("counter", int64(len(v)))
-		})
-		require.NoError(t, shared.Execute(ctx)) // the chain waits: src has not settled
-		require.ErrorIs(t, chained.Err(), redpipe.ErrNotReady)
-		require.NoError(t, other.Execute(ctx))
-		waitFor, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		n, err := chained.Wait(waitFor)
-		require.NoError(t, err, "the chain ran once its source settled")
-		assert.EqualValues(t, 1, n)
-		require.NoError(t, shared.Close(ctx))
-	})
-}
-
-// TestAutoFlushChainWatchedFromTheStart queues a Chain on a shared root
-// whose timer is an hour away, directly and through a child, with no flush
-// before its source settles on another root: the chain runs, and its
-// command goes out, once the source settles.
-func TestAutoFlushChainWatchedFromTheStart(t *testing.T) {
-	t.Parallel() // waits on servers and stalls more than it computes
-	eachBackend(t, func(t *testing.T, b backend) {
-		for _, how := range []string{"direct", "child"} {
+		for _, how := range []string{"direct", "child", "after a flush"} {
 			t.Run(how, func(t *testing.T) {
 				ctx := waitCtx(t)
 				client, _ := newClient(t, b.start(t))
@@ -479,8 +453,11 @@ func TestAutoFlushChainWatchedFromTheStart(t *testing.T) {
 				chained := redpipe.Chain(on, src, func(next *redpipe.Pipe, v string, err error) *redpipe.Future[int64] {
 					return next.IncrBy("counter", int64(len(v)))
 				})
-				if how == "child" {
+				switch how {
+				case "child":
 					require.NoError(t, on.Execute(ctx))
+				case "after a flush":
+					require.NoError(t, shared.Execute(ctx)) // the chain waits: src has not settled
 				}
 				require.ErrorIs(t, chained.Err(), redpipe.ErrNotReady)
 				require.NoError(t, other.Execute(ctx))
