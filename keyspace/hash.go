@@ -103,6 +103,9 @@ func (h *Hash[V]) decodeAll(raw map[string]string) (map[string]V, error) {
 
 // HMGet returns the fields of the hash at k that exist, decoded, by name.
 func (h *Hash[V]) HMGet(ctx context.Context, parent *redpipe.Pipe, k string, fields ...string) *redpipe.Future[map[string]V] {
+	if len(fields) == 0 {
+		return redpipe.Settled(map[string]V{}, nil) // HMGET of no field is an error to Redis
+	}
 	pipe := h.pipe(parent)
 	defer pipe.Execute(ctx)
 	return redpipe.Then(pipe.HMGet(h.Key(k), fields...), func(replies []any) (map[string]V, error) {
@@ -118,6 +121,9 @@ func (h *Hash[V]) HMGet(ctx context.Context, parent *redpipe.Pipe, k string, fie
 
 // HDel deletes fields of the hash at k and returns how many existed.
 func (h *Hash[V]) HDel(ctx context.Context, parent *redpipe.Pipe, k string, fields ...string) *redpipe.Future[int64] {
+	if len(fields) == 0 {
+		return redpipe.Settled[int64](0, nil) // HDEL of no field is an error to Redis
+	}
 	pipe := h.pipe(parent)
 	defer pipe.Execute(ctx)
 	return pipe.HDel(h.Key(k), fields...)

@@ -24,6 +24,9 @@ func (s keys) Del(ctx context.Context, parent *redpipe.Pipe, ks ...string) *redp
 
 // Exists returns how many of ks exist.
 func (s keys) Exists(ctx context.Context, parent *redpipe.Pipe, ks ...string) *redpipe.Future[int64] {
+	if len(ks) == 0 {
+		return redpipe.Settled[int64](0, nil) // EXISTS of no key is an error to Redis
+	}
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)
 	return pipe.Exists(s.redisKeys(ks)...)

@@ -30,6 +30,8 @@ type Popped[V any] struct {
 }
 
 // LPush pushes vs to the head of the list at k and returns its length.
+// With no value it pushes nothing, which Redis refuses: it reads the
+// length with LLEN instead.
 func (l *List[V]) LPush(ctx context.Context, parent *redpipe.Pipe, k string, vs ...V) *redpipe.Future[int64] {
 	args, err := encodeEach(l.values, vs)
 	if err != nil {
@@ -37,10 +39,15 @@ func (l *List[V]) LPush(ctx context.Context, parent *redpipe.Pipe, k string, vs 
 	}
 	pipe := l.pipe(parent)
 	defer pipe.Execute(ctx)
+	if len(args) == 0 {
+		return pipe.LLen(l.Key(k))
+	}
 	return pipe.LPush(l.Key(k), args...)
 }
 
 // RPush pushes vs to the tail of the list at k and returns its length.
+// With no value it pushes nothing, which Redis refuses: it reads the
+// length with LLEN instead.
 func (l *List[V]) RPush(ctx context.Context, parent *redpipe.Pipe, k string, vs ...V) *redpipe.Future[int64] {
 	args, err := encodeEach(l.values, vs)
 	if err != nil {
@@ -48,6 +55,9 @@ func (l *List[V]) RPush(ctx context.Context, parent *redpipe.Pipe, k string, vs 
 	}
 	pipe := l.pipe(parent)
 	defer pipe.Execute(ctx)
+	if len(args) == 0 {
+		return pipe.LLen(l.Key(k))
+	}
 	return pipe.RPush(l.Key(k), args...)
 }
 

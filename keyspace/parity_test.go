@@ -29,8 +29,10 @@ func TestRefusedCallsSendNothing(t *testing.T) {
 		nxXX := scores.ZAddArgs(ctx, root, "z", keyspace.ZAddArgs[string]{NX: true, XX: true, Members: []keyspace.Z[string]{{Score: 4, Member: "both"}}})
 		nxGT := scores.ZAddArgs(ctx, root, "z", keyspace.ZAddArgs[string]{NX: true, GT: true, Members: []keyspace.Z[string]{{Score: 4, Member: "both"}}})
 		gtLT := scores.ZAddArgsIncr(ctx, root, "z", keyspace.ZAddArgs[string]{GT: true, LT: true, Members: []keyspace.Z[string]{{Score: 4, Member: "both"}}})
+		nxLT := scores.ZAddArgs(ctx, root, "z", keyspace.ZAddArgs[string]{NX: true, LT: true, Members: []keyspace.Z[string]{{Score: 4, Member: "both"}}})
+		incrTwo := scores.ZAddArgsIncr(ctx, root, "z", keyspace.ZAddArgs[string]{Members: []keyspace.Z[string]{{Score: 1, Member: "a"}, {Score: 2, Member: "b"}}})
 		err := root.Execute(ctx)
-		requireRefused(t, err, 5, keyspace.ErrRule)
+		requireRefused(t, err, 7, keyspace.ErrRule)
 		require.ErrorIs(t, err, keyspace.ErrFlags)
 		for _, f := range []*redpipe.Future[int64]{noKey, noKeyNX} {
 			require.ErrorIs(t, f.Err(), keyspace.ErrRule)
@@ -40,6 +42,9 @@ func TestRefusedCallsSendNothing(t *testing.T) {
 		assert.ErrorContains(t, nxXX.Err(), "NX or XX")
 		require.ErrorIs(t, nxGT.Err(), keyspace.ErrFlags)
 		require.ErrorIs(t, gtLT.Err(), keyspace.ErrFlags)
+		require.ErrorIs(t, nxLT.Err(), keyspace.ErrFlags)
+		require.ErrorIs(t, incrTwo.Err(), keyspace.ErrFlags)
+		assert.ErrorContains(t, incrTwo.Err(), "one member, not 2")
 		keys, err := c.Keys(ctx, "*").Result()
 		require.NoError(t, err)
 		assert.Empty(t, keys, "nothing was written")
@@ -68,13 +73,28 @@ func TestEmptyCallsSendNothing(t *testing.T) {
 		deleted := users.Delete(ctx, root)
 		set := hashes.HSet(ctx, root, "h", map[string]string{})
 		saved := bares.Save(ctx, root, bare{ID: "1"})
-		for _, f := range []*redpipe.Future[int64]{updated, updatedNX, removed, deleted, set, saved} {
+		sets := keyspace.NewSet("S", codec.Text)
+		zsets := keyspace.NewSortedSet("Z", codec.Text)
+		strs := keyspace.NewString("T", codec.Text)
+		hdel := hashes.HDel(ctx, root, "h")
+		sadd := sets.SAdd(ctx, root, "s")
+		srem := sets.SRem(ctx, root, "s")
+		zadd := zsets.ZAdd(ctx, root, "z")
+		zrem := zsets.ZRem(ctx, root, "z")
+		noKeys := strs.Exists(ctx, root)
+		for _, f := range []*redpipe.Future[int64]{updated, updatedNX, removed, deleted, set, saved, hdel, sadd, srem, zadd, zrem, noKeys} {
 			require.True(t, f.Ready(), "settled at once")
 			require.NoError(t, f.Err())
 			assert.Zero(t, f.Val())
 		}
 		require.True(t, loaded.Ready())
 		assert.Equal(t, user{ID: "1"}, loaded.Val())
+		for _, f := range []*redpipe.Future[map[string]string]{hashes.HMGet(ctx, root, "h"), strs.MGet(ctx, root)} {
+			require.True(t, f.Ready(), "settled at once")
+			require.NoError(t, f.Err())
+			assert.NotNil(t, f.Val())
+			assert.Empty(t, f.Val())
+		}
 		require.Zero(t, root.Len(), "nothing queued")
 		require.NoError(t, root.Execute(ctx))
 		ttl, err := c.TTL(ctx, "U{1}").Result()
@@ -83,6 +103,26 @@ func TestEmptyCallsSendNothing(t *testing.T) {
 		exists, err := c.Exists(ctx, "B{1}", "H{h}").Result()
 		require.NoError(t, err)
 		assert.Zero(t, exists)
+	})
+}
+
+// TestPushNothing pushes no value on a list: Redis refuses LPUSH and RPUSH
+// of no value, so the length comes from LLEN, and the list is unchanged.
+func TestPushNothing(t *testing.T) {
+	eachBackend(t, func(t *testing.T, c *redis.Client) {
+		ctx := context.Background()
+		lists := keyspace.NewList("L", codec.Text)
+		require.NoError(t, c.RPush(ctx, "L{l}", "a", "b").Err())
+		root := redpipe.New(c)
+		left := lists.LPush(ctx, root, "l")
+		right := lists.RPush(ctx, root, "l")
+		none := lists.RPush(ctx, root, "missing")
+		require.NoError(t, root.Execute(ctx))
+		assert.EqualValues(t, 2, left.Val())
+		assert.EqualValues(t, 2, right.Val())
+		assert.Zero(t, none.Val())
+		assert.Equal(t, []string{"a", "b"}, c.LRange(ctx, "L{l}", 0, -1).Val())
+		assert.Zero(t, c.Exists(ctx, "L{missing}").Val())
 	})
 }
 

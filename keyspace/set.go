@@ -26,6 +26,9 @@ func (s *Set[M]) SAdd(ctx context.Context, parent *redpipe.Pipe, k string, ms ..
 	if err != nil {
 		return failed[int64](ctx, s.keys, parent, "SADD", err)
 	}
+	if len(args) == 0 {
+		return redpipe.Settled[int64](0, nil) // SADD of no member is an error to Redis
+	}
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)
 	return pipe.SAdd(s.Key(k), args...)
@@ -36,6 +39,9 @@ func (s *Set[M]) SRem(ctx context.Context, parent *redpipe.Pipe, k string, ms ..
 	args, err := encodeEach(s.members, ms)
 	if err != nil {
 		return failed[int64](ctx, s.keys, parent, "SREM", err)
+	}
+	if len(args) == 0 {
+		return redpipe.Settled[int64](0, nil) // SREM of no member is an error to Redis
 	}
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)

@@ -82,17 +82,24 @@ func (z *SortedSet[M]) ZAddArgs(ctx context.Context, parent *redpipe.Pipe, k str
 	if err != nil {
 		return failed[int64](ctx, z.keys, parent, "ZADD", err)
 	}
+	if len(members) == 0 {
+		return redpipe.Settled[int64](0, nil) // ZADD of no member is an error to Redis
+	}
 	pipe := z.pipe(parent)
 	defer pipe.Execute(ctx)
 	return pipe.ZAddArgs(z.Key(k), redis.ZAddArgs{NX: args.NX, XX: args.XX, LT: args.LT, GT: args.GT, Ch: args.Ch, Members: members})
 }
 
 // ZAddArgsIncr is ZADD with INCR: it adds the score of the one member of
-// args and returns the new score.
+// args and returns the new score. Any other number of members is refused
+// with ErrFlags, and nothing is sent.
 func (z *SortedSet[M]) ZAddArgsIncr(ctx context.Context, parent *redpipe.Pipe, k string, args ZAddArgs[M]) *redpipe.Future[float64] {
 	members, err := z.encodeZ(args.Members)
 	if err == nil {
 		err = args.check()
+	}
+	if err == nil && len(members) != 1 {
+		err = fmt.Errorf("%w: ZADD with INCR takes one member, not %d", ErrFlags, len(members))
 	}
 	if err != nil {
 		return failed[float64](ctx, z.keys, parent, "ZADD", err)
@@ -118,6 +125,9 @@ func (z *SortedSet[M]) ZRem(ctx context.Context, parent *redpipe.Pipe, k string,
 	args, err := encodeEach(z.members, ms)
 	if err != nil {
 		return failed[int64](ctx, z.keys, parent, "ZREM", err)
+	}
+	if len(args) == 0 {
+		return redpipe.Settled[int64](0, nil) // ZREM of no member is an error to Redis
 	}
 	pipe := z.pipe(parent)
 	defer pipe.Execute(ctx)

@@ -53,6 +53,9 @@ func (s *String[V]) SetNX(ctx context.Context, parent *redpipe.Pipe, k string, v
 
 // MGet returns the values of the keys of ks that exist, by key.
 func (s *String[V]) MGet(ctx context.Context, parent *redpipe.Pipe, ks ...string) *redpipe.Future[map[string]V] {
+	if len(ks) == 0 {
+		return redpipe.Settled(map[string]V{}, nil) // MGET of no key is an error to Redis
+	}
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)
 	return redpipe.Then(pipe.MGet(s.redisKeys(ks)...), func(replies []any) (map[string]V, error) {
