@@ -131,3 +131,70 @@ json.dump({"name": h["name"], "has tags": "tags" in h}, sys.stdout)
 	require.NoError(t, root.Execute(ctx))
 	assert.Equal(t, profile{ID: "2", Name: "Ann"}, loaded.Val())
 }
+
+// refuseKeyless is Python that saves a record as RedPipe's Struct does: it
+// refuses one without its key, writing nothing, and else prints its hash.
+const refuseKeyless = `
+import json, sys
+rec = json.load(sys.stdin)
+key = rec.pop("_key", "")
+if not key:
+    print("refused: a record needs a key", file=sys.stderr)
+    sys.exit(3)
+json.dump({"key": "P{%s}" % key, "hash": {k: str(v) for k, v in rec.items()}}, sys.stdout)
+`
+
+// TestRedPipeKeylessSave: a record without its key is refused on both
+// sides, and neither writes anything: Struct fails the save with ErrRule,
+// and Python, by RedPipe's rule, sees no record of the keyspace; a
+// key-less record given to the Python side is refused there too, and the
+// Go side finds nothing to load.
+func TestRedPipeKeylessSave(t *testing.T) {
+	type profile struct {
+		ID   string `redis:",key"`
+		Name string `redis:"name"`
+	}
+	python := redistest.RequirePython(t)
+	eachBackend(t, func(t *testing.T, c *redis.Client) {
+		ctx := context.Background()
+		profiles := keyspace.NewStruct[profile]("P")
+		root := redpipe.New(c)
+		saved := profiles.Save(ctx, root, profile{Name: "nobody"})
+		require.Error(t, root.Execute(ctx), "the refusal is counted")
+		require.ErrorIs(t, saved.Err(), keyspace.ErrRule)
+		keys, err := c.Keys(ctx, "P{*").Result()
+		require.NoError(t, err)
+		listed, err := json.Marshal(keys)
+		require.NoError(t, err)
+		read := exec.Command(python, "-c", `
+import json, sys
+json.dump({"records": len(json.load(sys.stdin))}, sys.stdout)
+`)
+		read.Stdin = bytes.NewReader(listed)
+		out, err := read.Output()
+		require.NoError(t, err)
+		assert.JSONEq(t, `{"records": 0}`, string(out), "nothing written for Python to read")
+
+		write := exec.Command(python, "-c", refuseKeyless)
+		write.Stdin = bytes.NewReader([]byte(`{"name": "nobody"}`))
+		_, err = write.Output()
+		var exit *exec.ExitError
+		require.ErrorAs(t, err, &exit, "the Python side refuses a key-less record")
+		assert.Equal(t, 3, exit.ExitCode())
+		write = exec.Command(python, "-c", refuseKeyless)
+		write.Stdin = bytes.NewReader([]byte(`{"_key": "1", "name": "Ann"}`))
+		out, err = write.Output()
+		require.NoError(t, err)
+		var rec struct {
+			Key  string            `json:"key"`
+			Hash map[string]string `json:"hash"`
+		}
+		require.NoError(t, json.Unmarshal(out, &rec))
+		require.NoError(t, c.HSet(ctx, rec.Key, rec.Hash).Err())
+		loaded := profiles.Load(ctx, root, "1")
+		empty := profiles.Load(ctx, root, "")
+		require.NoError(t, root.Execute(ctx))
+		assert.Equal(t, profile{ID: "1", Name: "Ann"}, loaded.Val())
+		assert.Equal(t, profile{}, empty.Val(), "no record without a key")
+	})
+}
