@@ -34,9 +34,10 @@ type batch struct {
 	used  int32
 	clean bool // set by the root: sent, and no command failed
 	// The arguments of the commands built on b (see args): the first ones
-	// inline, the others in blocks. inArgs and inArgBlock count those
-	// handed out of each.
+	// inline, the next few in slices of their own, the others in blocks.
+	// inArgs, ownArgs and inArgBlock count those handed out of each.
 	inArgs     uint8
+	ownArgs    uint8
 	inArgBlock uint8
 	inline     [inlineFutures]future
 	block      *[futureBlock]future
@@ -113,6 +114,12 @@ const inlineArgs = 4
 // keeps the block of its arguments in memory.
 const argBlock = 32
 
+// maxOwnArgs is how many arguments past the inline ones a batch gives slices
+// of their own, as go-redis does, before it takes a block: a building
+// block of a few commands does not take a block it would leave mostly
+// empty.
+const maxOwnArgs = 8
+
 // args returns vals in a slice of b's own, for a command built on b: the
 // commands of a batch share the memory of their arguments, inline or in
 // blocks, where go-redis gives each command a slice of its own. The slice
@@ -127,6 +134,9 @@ func (b *batch) args(vals ...any) []any {
 		b.inArgs += uint8(n)
 	case n > argBlock/4:
 		a = make([]any, n)
+	case b.argBlock == nil && int(b.ownArgs)+n <= maxOwnArgs:
+		a = make([]any, n)
+		b.ownArgs += uint8(n)
 	default:
 		if b.argBlock == nil || int(b.inArgBlock)+n > argBlock {
 			b.argBlock, b.inArgBlock = new([argBlock]any), 0

@@ -151,3 +151,28 @@ func TestBatchArgs(t *testing.T) {
 		t.Errorf("the arguments changed after later commands took theirs")
 	}
 }
+
+// TestBatchArgsFew checks that the commands of a building block take no
+// block of arguments: past the inline ones, a few get slices of their own.
+func TestBatchArgsFew(t *testing.T) {
+	vals := []any{"hget", "key", "field"}
+	b := new(batch)
+	allocs := testing.AllocsPerRun(1, func() {
+		*b = batch{}
+		b.args(vals...) // inline
+		b.args(vals...) // its own
+		b.args(vals...) // its own
+	})
+	if b.argBlock != nil {
+		t.Errorf("three commands of three arguments took a block")
+	}
+	if allocs != 2 {
+		t.Errorf("three commands of three arguments made %v allocations; want 2, one per command past the inline arguments", allocs)
+	}
+	for range 8 {
+		b.args(vals...)
+	}
+	if b.argBlock == nil {
+		t.Errorf("eleven commands of three arguments took no block")
+	}
+}
