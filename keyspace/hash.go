@@ -51,7 +51,7 @@ func (h *Hash[V]) HGet(ctx context.Context, parent *redpipe.Pipe, k, field strin
 }
 
 // HSet sets the fields of values in the hash at k and returns how many
-// were new.
+// were new. With an empty map it sends nothing, and its future holds 0.
 func (h *Hash[V]) HSet(ctx context.Context, parent *redpipe.Pipe, k string, values map[string]V) *redpipe.Future[int64] {
 	args := make([]any, 0, 2*len(values))
 	for field, v := range values {
@@ -102,6 +102,7 @@ func (h *Hash[V]) decodeAll(raw map[string]string) (map[string]V, error) {
 }
 
 // HMGet returns the fields of the hash at k that exist, decoded, by name.
+// With no field it sends nothing, and its future holds an empty map.
 func (h *Hash[V]) HMGet(ctx context.Context, parent *redpipe.Pipe, k string, fields ...string) *redpipe.Future[map[string]V] {
 	if len(fields) == 0 {
 		return redpipe.Settled(map[string]V{}, nil) // HMGET of no field is an error to Redis
@@ -119,7 +120,8 @@ func (h *Hash[V]) HMGet(ctx context.Context, parent *redpipe.Pipe, k string, fie
 	})
 }
 
-// HDel deletes fields of the hash at k and returns how many existed.
+// HDel deletes fields of the hash at k and returns how many existed. With
+// no field it sends nothing, and its future holds 0.
 func (h *Hash[V]) HDel(ctx context.Context, parent *redpipe.Pipe, k string, fields ...string) *redpipe.Future[int64] {
 	if len(fields) == 0 {
 		return redpipe.Settled[int64](0, nil) // HDEL of no field is an error to Redis

@@ -69,7 +69,8 @@ func (h *HashedString[V]) SetNX(ctx context.Context, parent *redpipe.Pipe, k str
 	return h.hash.HSetNX(ctx, parent, h.shard(k), k, v)
 }
 
-// MGet returns the values of the keys of ks that exist, by key.
+// MGet returns the values of the keys of ks that exist, by key. With no
+// key it sends nothing, and its future holds an empty map.
 func (h *HashedString[V]) MGet(ctx context.Context, parent *redpipe.Pipe, ks ...string) *redpipe.Future[map[string]V] {
 	pipe := redpipe.Pipeline(parent)
 	defer pipe.Execute(ctx)
@@ -108,7 +109,8 @@ func (h *HashedString[V]) IncrByFloat(ctx context.Context, parent *redpipe.Pipe,
 	return h.hash.HIncrByFloat(ctx, parent, h.shard(k), k, f)
 }
 
-// Del deletes ks and returns how many existed.
+// Del deletes ks and returns how many existed. With no key it sends
+// nothing, and its future holds 0.
 func (h *HashedString[V]) Del(ctx context.Context, parent *redpipe.Pipe, ks ...string) *redpipe.Future[int64] {
 	pipe := redpipe.Pipeline(parent)
 	defer pipe.Execute(ctx)

@@ -33,8 +33,12 @@ func (h *HyperLogLog[M]) PFAdd(ctx context.Context, parent *redpipe.Pipe, k stri
 }
 
 // PFCount returns the estimated number of distinct elements of the
-// HyperLogLogs of ks together.
+// HyperLogLogs of ks together. With no key it sends nothing, and its
+// future holds 0.
 func (h *HyperLogLog[M]) PFCount(ctx context.Context, parent *redpipe.Pipe, ks ...string) *redpipe.Future[int64] {
+	if len(ks) == 0 {
+		return redpipe.Settled[int64](0, nil) // PFCOUNT of no key is an error to Redis
+	}
 	pipe := h.pipe(parent)
 	defer pipe.Execute(ctx)
 	return pipe.PFCount(h.redisKeys(ks)...)

@@ -12,7 +12,8 @@ import (
 // The commands on whole keys, shared by every keyspace. Each takes keys of
 // the keyspace, without its name.
 
-// Del deletes ks and returns how many existed.
+// Del deletes ks and returns how many existed. With no key it sends
+// nothing, and its future holds 0.
 func (s keys) Del(ctx context.Context, parent *redpipe.Pipe, ks ...string) *redpipe.Future[int64] {
 	if len(ks) == 0 {
 		return redpipe.Settled[int64](0, nil) // DEL of no key is an error to Redis
@@ -22,7 +23,8 @@ func (s keys) Del(ctx context.Context, parent *redpipe.Pipe, ks ...string) *redp
 	return pipe.Del(s.redisKeys(ks)...)
 }
 
-// Exists returns how many of ks exist.
+// Exists returns how many of ks exist. With no key it sends nothing, and
+// its future holds 0.
 func (s keys) Exists(ctx context.Context, parent *redpipe.Pipe, ks ...string) *redpipe.Future[int64] {
 	if len(ks) == 0 {
 		return redpipe.Settled[int64](0, nil) // EXISTS of no key is an error to Redis

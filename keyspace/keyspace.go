@@ -9,7 +9,13 @@
 // reply. With a nil parent it makes its own round trip; inside a parent it
 // adds none. A value its codec refuses fails that call's future with an
 // error wrapping [codec.ErrInvalid] and is never sent; a reply that does
-// not decode fails its future with the decode error.
+// not decode fails its future with the decode error. A call with nothing
+// to do (no key, field, member or value) sends nothing and settles at
+// once with what doing nothing gives (0, an empty map or slice, or, for
+// BLPop and BRPop, the redis.Nil of nothing popped), where Redis would
+// refuse the command; LPush and RPush of no value, whose reply needs the
+// server, send in its place a command that gives the same result, and say
+// which.
 //
 // The package uses only the public API of redpipe, as any user code does.
 // A keyspace is immutable once made and may be used, and copied, by

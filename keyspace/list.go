@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/go-redpipe/redpipe"
 	"github.com/go-redpipe/redpipe/codec"
 )
@@ -30,8 +32,8 @@ type Popped[V any] struct {
 }
 
 // LPush pushes vs to the head of the list at k and returns its length.
-// With no value it pushes nothing, which Redis refuses: it reads the
-// length with LLEN instead.
+// With no value, which LPUSH refuses, it sends LLEN of k in its place:
+// the length, unchanged.
 func (l *List[V]) LPush(ctx context.Context, parent *redpipe.Pipe, k string, vs ...V) *redpipe.Future[int64] {
 	args, err := encodeEach(l.values, vs)
 	if err != nil {
@@ -46,8 +48,8 @@ func (l *List[V]) LPush(ctx context.Context, parent *redpipe.Pipe, k string, vs 
 }
 
 // RPush pushes vs to the tail of the list at k and returns its length.
-// With no value it pushes nothing, which Redis refuses: it reads the
-// length with LLEN instead.
+// With no value, which RPUSH refuses, it sends LLEN of k in its place:
+// the length, unchanged.
 func (l *List[V]) RPush(ctx context.Context, parent *redpipe.Pipe, k string, vs ...V) *redpipe.Future[int64] {
 	args, err := encodeEach(l.values, vs)
 	if err != nil {
@@ -136,16 +138,25 @@ func (l *List[V]) RPopLPush(ctx context.Context, parent *redpipe.Pipe, src, dest
 }
 
 // BLPop pops the head of the first non-empty list of ks, waiting up to
-// timeout; the connection it waits on is held meanwhile.
+// timeout; the connection it waits on is held meanwhile. With no key there
+// is no list to wait on: it sends nothing, and its future fails at once
+// with redis.Nil, the reply of a BLPOP that pops nothing.
 func (l *List[V]) BLPop(ctx context.Context, parent *redpipe.Pipe, timeout time.Duration, ks ...string) *redpipe.Future[Popped[V]] {
+	if len(ks) == 0 {
+		return redpipe.Settled(Popped[V]{}, redis.Nil) // BLPOP of no key is an error to Redis
+	}
 	pipe := l.pipe(parent)
 	defer pipe.Execute(ctx)
 	return redpipe.Then(pipe.BLPop(timeout, l.redisKeys(ks)...), l.popped)
 }
 
 // BRPop pops the tail of the first non-empty list of ks, waiting up to
-// timeout.
+// timeout. With no key it sends nothing and fails at once with redis.Nil,
+// as BLPop does.
 func (l *List[V]) BRPop(ctx context.Context, parent *redpipe.Pipe, timeout time.Duration, ks ...string) *redpipe.Future[Popped[V]] {
+	if len(ks) == 0 {
+		return redpipe.Settled(Popped[V]{}, redis.Nil) // BRPOP of no key is an error to Redis
+	}
 	pipe := l.pipe(parent)
 	defer pipe.Execute(ctx)
 	return redpipe.Then(pipe.BRPop(timeout, l.redisKeys(ks)...), l.popped)

@@ -3,7 +3,6 @@ package keyspace_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
@@ -48,81 +47,6 @@ func TestRefusedCallsSendNothing(t *testing.T) {
 		keys, err := c.Keys(ctx, "*").Result()
 		require.NoError(t, err)
 		assert.Empty(t, keys, "nothing was written")
-	})
-}
-
-// TestEmptyCallsSendNothing: calls with nothing to do send nothing and
-// settle at once with what doing nothing gives, and Update with no
-// changes puts no expiry on a record.
-func TestEmptyCallsSendNothing(t *testing.T) {
-	eachBackend(t, func(t *testing.T, c *redis.Client) {
-		ctx := context.Background()
-		type bare struct {
-			ID string `redis:",key"`
-		}
-		users := keyspace.NewStruct[user]("U", keyspace.TTL(time.Hour))
-		bares := keyspace.NewStruct[bare]("B")
-		hashes := keyspace.NewHash("H", codec.Text)
-		require.NoError(t, c.HSet(ctx, "U{1}", "name", "Ada").Err())
-
-		root := redpipe.New(c)
-		updated := users.Update(ctx, root, "1", map[string]any{})
-		updatedNX := users.UpdateNX(ctx, root, "1", map[string]any{})
-		loaded := users.LoadFields(ctx, root, "1")
-		removed := users.Remove(ctx, root, "1")
-		deleted := users.Delete(ctx, root)
-		set := hashes.HSet(ctx, root, "h", map[string]string{})
-		saved := bares.Save(ctx, root, bare{ID: "1"})
-		sets := keyspace.NewSet("S", codec.Text)
-		zsets := keyspace.NewSortedSet("Z", codec.Text)
-		strs := keyspace.NewString("T", codec.Text)
-		hdel := hashes.HDel(ctx, root, "h")
-		sadd := sets.SAdd(ctx, root, "s")
-		srem := sets.SRem(ctx, root, "s")
-		zadd := zsets.ZAdd(ctx, root, "z")
-		zrem := zsets.ZRem(ctx, root, "z")
-		noKeys := strs.Exists(ctx, root)
-		for _, f := range []*redpipe.Future[int64]{updated, updatedNX, removed, deleted, set, saved, hdel, sadd, srem, zadd, zrem, noKeys} {
-			require.True(t, f.Ready(), "settled at once")
-			require.NoError(t, f.Err())
-			assert.Zero(t, f.Val())
-		}
-		require.True(t, loaded.Ready())
-		assert.Equal(t, user{ID: "1"}, loaded.Val())
-		for _, f := range []*redpipe.Future[map[string]string]{hashes.HMGet(ctx, root, "h"), strs.MGet(ctx, root)} {
-			require.True(t, f.Ready(), "settled at once")
-			require.NoError(t, f.Err())
-			assert.NotNil(t, f.Val())
-			assert.Empty(t, f.Val())
-		}
-		require.Zero(t, root.Len(), "nothing queued")
-		require.NoError(t, root.Execute(ctx))
-		ttl, err := c.TTL(ctx, "U{1}").Result()
-		require.NoError(t, err)
-		assert.Equal(t, time.Duration(-1), ttl, "no expiry put back on the record")
-		exists, err := c.Exists(ctx, "B{1}", "H{h}").Result()
-		require.NoError(t, err)
-		assert.Zero(t, exists)
-	})
-}
-
-// TestPushNothing pushes no value on a list: Redis refuses LPUSH and RPUSH
-// of no value, so the length comes from LLEN, and the list is unchanged.
-func TestPushNothing(t *testing.T) {
-	eachBackend(t, func(t *testing.T, c *redis.Client) {
-		ctx := context.Background()
-		lists := keyspace.NewList("L", codec.Text)
-		require.NoError(t, c.RPush(ctx, "L{l}", "a", "b").Err())
-		root := redpipe.New(c)
-		left := lists.LPush(ctx, root, "l")
-		right := lists.RPush(ctx, root, "l")
-		none := lists.RPush(ctx, root, "missing")
-		require.NoError(t, root.Execute(ctx))
-		assert.EqualValues(t, 2, left.Val())
-		assert.EqualValues(t, 2, right.Val())
-		assert.Zero(t, none.Val())
-		assert.Equal(t, []string{"a", "b"}, c.LRange(ctx, "L{l}", 0, -1).Val())
-		assert.Zero(t, c.Exists(ctx, "L{missing}").Val())
 	})
 }
 

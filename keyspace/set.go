@@ -20,7 +20,8 @@ func NewSet[M any](name string, members codec.Codec[M], opts ...Option) *Set[M] 
 	return &Set[M]{keys: newKeys(name, opts), members: members}
 }
 
-// SAdd adds ms to the set at k and returns how many were new.
+// SAdd adds ms to the set at k and returns how many were new. With no
+// member it sends nothing, and its future holds 0.
 func (s *Set[M]) SAdd(ctx context.Context, parent *redpipe.Pipe, k string, ms ...M) *redpipe.Future[int64] {
 	args, err := encodeEach(s.members, ms)
 	if err != nil {
@@ -34,7 +35,8 @@ func (s *Set[M]) SAdd(ctx context.Context, parent *redpipe.Pipe, k string, ms ..
 	return pipe.SAdd(s.Key(k), args...)
 }
 
-// SRem removes ms from the set at k and returns how many were there.
+// SRem removes ms from the set at k and returns how many were there. With
+// no member it sends nothing, and its future holds 0.
 func (s *Set[M]) SRem(ctx context.Context, parent *redpipe.Pipe, k string, ms ...M) *redpipe.Future[int64] {
 	args, err := encodeEach(s.members, ms)
 	if err != nil {
@@ -103,15 +105,23 @@ func (s *Set[M]) SDiff(ctx context.Context, parent *redpipe.Pipe, k string, othe
 	return s.decode(pipe.SDiff(s.redisKeys(append([]string{k}, others...))...))
 }
 
-// SInter returns the members in every set of ks.
+// SInter returns the members in every set of ks. With no key it sends
+// nothing, and its future holds no member.
 func (s *Set[M]) SInter(ctx context.Context, parent *redpipe.Pipe, ks ...string) *redpipe.Future[[]M] {
+	if len(ks) == 0 {
+		return redpipe.Settled([]M{}, nil) // SINTER of no key is an error to Redis
+	}
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)
 	return s.decode(pipe.SInter(s.redisKeys(ks)...))
 }
 
-// SUnion returns the members of any set of ks.
+// SUnion returns the members of any set of ks. With no key it sends
+// nothing, and its future holds no member.
 func (s *Set[M]) SUnion(ctx context.Context, parent *redpipe.Pipe, ks ...string) *redpipe.Future[[]M] {
+	if len(ks) == 0 {
+		return redpipe.Settled([]M{}, nil) // SUNION of no key is an error to Redis
+	}
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)
 	return s.decode(pipe.SUnion(s.redisKeys(ks)...))

@@ -69,11 +69,14 @@ func (z *SortedSet[M]) encodeZ(zs []Z[M]) ([]redis.Z, error) {
 }
 
 // ZAdd adds members to the sorted set at k and returns how many were new.
+// With no member it sends nothing, and its future holds 0.
 func (z *SortedSet[M]) ZAdd(ctx context.Context, parent *redpipe.Pipe, k string, members ...Z[M]) *redpipe.Future[int64] {
 	return z.ZAddArgs(ctx, parent, k, ZAddArgs[M]{Members: members})
 }
 
-// ZAddArgs is ZADD with NX, XX, LT, GT and CH.
+// ZAddArgs is ZADD with NX, XX, LT, GT and CH. Flags that do not go
+// together are refused with ErrFlags, and nothing is sent; with no member
+// it sends nothing, and its future holds 0.
 func (z *SortedSet[M]) ZAddArgs(ctx context.Context, parent *redpipe.Pipe, k string, args ZAddArgs[M]) *redpipe.Future[int64] {
 	members, err := z.encodeZ(args.Members)
 	if err == nil {
@@ -120,7 +123,8 @@ func (z *SortedSet[M]) ZIncrBy(ctx context.Context, parent *redpipe.Pipe, k stri
 	return pipe.ZIncrBy(z.Key(k), by, enc)
 }
 
-// ZRem removes ms and returns how many were there.
+// ZRem removes ms and returns how many were there. With no member it
+// sends nothing, and its future holds 0.
 func (z *SortedSet[M]) ZRem(ctx context.Context, parent *redpipe.Pipe, k string, ms ...M) *redpipe.Future[int64] {
 	args, err := encodeEach(z.members, ms)
 	if err != nil {

@@ -51,7 +51,8 @@ func (s *String[V]) SetNX(ctx context.Context, parent *redpipe.Pipe, k string, v
 	return pipe.SetNX(s.Key(k), enc, ttl)
 }
 
-// MGet returns the values of the keys of ks that exist, by key.
+// MGet returns the values of the keys of ks that exist, by key. With no
+// key it sends nothing, and its future holds an empty map.
 func (s *String[V]) MGet(ctx context.Context, parent *redpipe.Pipe, ks ...string) *redpipe.Future[map[string]V] {
 	if len(ks) == 0 {
 		return redpipe.Settled(map[string]V{}, nil) // MGET of no key is an error to Redis

@@ -413,7 +413,8 @@ func withArticle(typ reflect.Type) string {
 	return "a " + name
 }
 
-// Delete deletes the records of keys and returns how many existed.
+// Delete deletes the records of keys and returns how many existed. With
+// no key it sends nothing, and its future holds 0.
 func (s *Struct[T]) Delete(ctx context.Context, parent *redpipe.Pipe, keys ...string) *redpipe.Future[int64] {
 	return s.Del(ctx, parent, keys...)
 }
