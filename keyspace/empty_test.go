@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-redpipe/redpipe"
 	"github.com/go-redpipe/redpipe/codec"
+	"github.com/go-redpipe/redpipe/internal/redistest"
 	"github.com/go-redpipe/redpipe/keyspace"
 )
 
@@ -179,4 +180,58 @@ func TestPushNothing(t *testing.T) {
 		assert.Equal(t, []string{"a", "b"}, c.LRange(ctx, "L{l}", 0, -1).Val())
 		assert.Zero(t, c.Exists(ctx, "L{missing}").Val())
 	})
+}
+
+// TestStoreNothing stores the sets of no key: the result is empty, and
+// an empty result deletes the destination (see TestRedisStoresEmpty).
+// DEL goes in place of the store command, which Redis refuses with no
+// key.
+func TestStoreNothing(t *testing.T) {
+	eachBackend(t, func(t *testing.T, c *redis.Client) {
+		ctx := context.Background()
+		sets := keyspace.NewSet("S", codec.Text)
+		zsets := keyspace.NewSortedSet("Z", codec.Text)
+		for _, k := range []string{"S{inter}", "S{union}"} {
+			require.NoError(t, c.SAdd(ctx, k, "old").Err())
+		}
+		require.NoError(t, c.ZAdd(ctx, "Z{union}", redis.Z{Score: 1, Member: "old"}).Err())
+		wire := record(c)
+		root := redpipe.New(c)
+		stored := []*redpipe.Future[int64]{
+			sets.SInterStore(ctx, root, "inter"),
+			sets.SUnionStore(ctx, root, "union"),
+			zsets.ZUnionStore(ctx, root, "union", keyspace.ZStore{}),
+			sets.SUnionStore(ctx, root, "missing"),
+		}
+		require.NoError(t, root.Execute(ctx))
+		assert.Equal(t, []string{"del", "del", "del", "del"}, wire.commands(), "DEL in place of each store")
+		for _, f := range stored {
+			require.NoError(t, f.Err())
+			assert.Zero(t, f.Val(), "the size of the empty result")
+		}
+		assert.Zero(t, c.Exists(ctx, "S{inter}", "S{union}", "Z{union}", "S{missing}").Val())
+	})
+}
+
+// TestRedisStoresEmpty: Redis stores an empty result by deleting the
+// destination, which is what TestStoreNothing's calls do. On redis-server
+// only: miniredis leaves an empty set at the destination.
+func TestRedisStoresEmpty(t *testing.T) {
+	ctx := context.Background()
+	c := redis.NewClient(&redis.Options{Addr: redistest.ReuseServer(t).Addr})
+	t.Cleanup(func() { _ = c.Close() })
+	for _, k := range []string{"S{inter}", "S{union}"} {
+		require.NoError(t, c.SAdd(ctx, k, "old").Err())
+	}
+	require.NoError(t, c.ZAdd(ctx, "Z{union}", redis.Z{Score: 1, Member: "old"}).Err())
+	inter, err := c.SInterStore(ctx, "S{inter}", "S{missing}").Result()
+	require.NoError(t, err)
+	union, err := c.SUnionStore(ctx, "S{union}", "S{missing}").Result()
+	require.NoError(t, err)
+	zunion, err := c.ZUnionStore(ctx, "Z{union}", &redis.ZStore{Keys: []string{"Z{missing}"}}).Result()
+	require.NoError(t, err)
+	assert.Zero(t, inter)
+	assert.Zero(t, union)
+	assert.Zero(t, zunion)
+	assert.Zero(t, c.Exists(ctx, "S{inter}", "S{union}", "Z{union}").Val())
 }

@@ -13,9 +13,9 @@
 // to do (no key, field, member or value) sends nothing and settles at
 // once with what doing nothing gives (0, an empty map or slice, or, for
 // BLPop and BRPop, the redis.Nil of nothing popped), where Redis would
-// refuse the command; LPush and RPush of no value, whose reply needs the
-// server, send in its place a command that gives the same result, and say
-// which.
+// refuse the command; the few whose reply or effect needs the server
+// (LPush and RPush of no value, the store commands of no key) send in its
+// place a command that gives the same result, and say which.
 //
 // The package uses only the public API of redpipe, as any user code does.
 // A keyspace is immutable once made and may be used, and copied, by
@@ -103,6 +103,17 @@ func failed[T any](ctx context.Context, s keys, parent *redpipe.Pipe, name strin
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)
 	return redpipe.Fail[T](pipe, name, err)
+}
+
+// storeEmpty queues, on a child of parent, what storing the empty result
+// of a store command of no source key (SUNIONSTORE and the like, which
+// Redis refuses) does: Redis stores an empty result by deleting the
+// destination, so it sends DEL dest. Its future holds 0, the size of what
+// was stored, not DEL's reply.
+func (s keys) storeEmpty(ctx context.Context, parent *redpipe.Pipe, dest string) *redpipe.Future[int64] {
+	pipe := s.pipe(parent)
+	defer pipe.Execute(ctx)
+	return redpipe.Then(pipe.Del(s.Key(dest)), func(int64) (int64, error) { return 0, nil })
 }
 
 // codecError is the error of a reply that does not have the shape a

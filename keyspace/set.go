@@ -134,15 +134,26 @@ func (s *Set[M]) SDiffStore(ctx context.Context, parent *redpipe.Pipe, dest, k s
 	return pipe.SDiffStore(s.Key(dest), s.redisKeys(append([]string{k}, others...))...)
 }
 
-// SInterStore stores SInter of ks at dest and returns its size.
+// SInterStore stores SInter of ks at dest and returns its size. With no
+// key the result is empty: it sends DEL dest in place of SINTERSTORE, as
+// Redis deletes the destination of an empty result, and its future holds
+// 0.
 func (s *Set[M]) SInterStore(ctx context.Context, parent *redpipe.Pipe, dest string, ks ...string) *redpipe.Future[int64] {
+	if len(ks) == 0 {
+		return s.storeEmpty(ctx, parent, dest)
+	}
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)
 	return pipe.SInterStore(s.Key(dest), s.redisKeys(ks)...)
 }
 
-// SUnionStore stores SUnion of ks at dest and returns its size.
+// SUnionStore stores SUnion of ks at dest and returns its size. With no
+// key the result is empty: it sends DEL dest in place of SUNIONSTORE, and
+// its future holds 0.
 func (s *Set[M]) SUnionStore(ctx context.Context, parent *redpipe.Pipe, dest string, ks ...string) *redpipe.Future[int64] {
+	if len(ks) == 0 {
+		return s.storeEmpty(ctx, parent, dest)
+	}
 	pipe := s.pipe(parent)
 	defer pipe.Execute(ctx)
 	return pipe.SUnionStore(s.Key(dest), s.redisKeys(ks)...)

@@ -270,9 +270,14 @@ func (z *SortedSet[M]) ZRemRangeByLex(ctx context.Context, parent *redpipe.Pipe,
 	return pipe.ZRemRangeByLex(z.Key(k), min, max)
 }
 
-// ZUnionStore stores the union of the sorted sets of ks at dest, with
-// store's weights and aggregate, and returns its size.
+// ZUnionStore stores the union of the sorted sets of store's keys at dest,
+// with store's weights and aggregate, and returns its size. With no key
+// the union is empty: it sends DEL dest in place of ZUNIONSTORE, as Redis
+// deletes the destination of an empty result, and its future holds 0.
 func (z *SortedSet[M]) ZUnionStore(ctx context.Context, parent *redpipe.Pipe, dest string, store ZStore) *redpipe.Future[int64] {
+	if len(store.Keys) == 0 {
+		return z.storeEmpty(ctx, parent, dest)
+	}
 	pipe := z.pipe(parent)
 	defer pipe.Execute(ctx)
 	return pipe.ZUnionStore(z.Key(dest), &redis.ZStore{Keys: z.redisKeys(store.Keys), Weights: store.Weights, Aggregate: store.Aggregate})
