@@ -15,7 +15,8 @@
 // BLPop and BRPop, the redis.Nil of nothing popped), where Redis would
 // refuse the command; the few whose reply or effect needs the server
 // (LPush and RPush of no value, the store commands of no key) send in its
-// place a command that gives the same result, and say which.
+// place a command that gives the same result, and say which. ZAddArgsIncr
+// of no member is refused with [ErrFlags], as of more than one.
 //
 // The package uses only the public API of redpipe, as any user code does.
 // A keyspace is immutable once made and may be used, and copied, by

@@ -14,14 +14,16 @@ import (
 	"github.com/go-redpipe/redpipe/keyspace"
 )
 
-// TestRefusedCallsSendNothing: a record without a key and ZADD flags that
-// do not go together are refused when queued, sent nowhere, and counted
-// by the root's Execute.
+// TestRefusedCallsSendNothing: a record without a key, ZADD flags that do
+// not go together (also with no member) and ZADD with INCR of other than
+// one member are refused when queued, sent nowhere, and counted by the
+// root's Execute.
 func TestRefusedCallsSendNothing(t *testing.T) {
 	eachBackend(t, func(t *testing.T, c *redis.Client) {
 		ctx := context.Background()
 		users := keyspace.NewStruct[user]("U")
 		scores := keyspace.NewSortedSet("Z", codec.Text)
+		wire := record(c)
 		root := redpipe.New(c)
 		noKey := users.Save(ctx, root, user{Name: "nobody"})
 		noKeyNX := users.SaveNX(ctx, root, user{Name: "nobody"})
@@ -30,8 +32,10 @@ func TestRefusedCallsSendNothing(t *testing.T) {
 		gtLT := scores.ZAddArgsIncr(ctx, root, "z", keyspace.ZAddArgs[string]{GT: true, LT: true, Members: []keyspace.Z[string]{{Score: 4, Member: "both"}}})
 		nxLT := scores.ZAddArgs(ctx, root, "z", keyspace.ZAddArgs[string]{NX: true, LT: true, Members: []keyspace.Z[string]{{Score: 4, Member: "both"}}})
 		incrTwo := scores.ZAddArgsIncr(ctx, root, "z", keyspace.ZAddArgs[string]{Members: []keyspace.Z[string]{{Score: 1, Member: "a"}, {Score: 2, Member: "b"}}})
+		incrNone := scores.ZAddArgsIncr(ctx, root, "z", keyspace.ZAddArgs[string]{})
+		noneNXXX := scores.ZAddArgs(ctx, root, "z", keyspace.ZAddArgs[string]{NX: true, XX: true})
 		err := root.Execute(ctx)
-		requireRefused(t, err, 7, keyspace.ErrRule)
+		requireRefused(t, err, 9, keyspace.ErrRule)
 		require.ErrorIs(t, err, keyspace.ErrFlags)
 		for _, f := range []*redpipe.Future[int64]{noKey, noKeyNX} {
 			require.ErrorIs(t, f.Err(), keyspace.ErrRule)
@@ -42,8 +46,13 @@ func TestRefusedCallsSendNothing(t *testing.T) {
 		require.ErrorIs(t, nxGT.Err(), keyspace.ErrFlags)
 		require.ErrorIs(t, gtLT.Err(), keyspace.ErrFlags)
 		require.ErrorIs(t, nxLT.Err(), keyspace.ErrFlags)
+		assert.ErrorContains(t, nxLT.Err(), "NX or GT/LT")
 		require.ErrorIs(t, incrTwo.Err(), keyspace.ErrFlags)
 		assert.ErrorContains(t, incrTwo.Err(), "one member, not 2")
+		require.ErrorIs(t, incrNone.Err(), keyspace.ErrFlags)
+		assert.ErrorContains(t, incrNone.Err(), "one member, not 0")
+		require.ErrorIs(t, noneNXXX.Err(), keyspace.ErrFlags, "flags are checked with no member too")
+		assert.Empty(t, wire.commands(), "nothing sent")
 		keys, err := c.Keys(ctx, "*").Result()
 		require.NoError(t, err)
 		assert.Empty(t, keys, "nothing was written")

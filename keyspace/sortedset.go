@@ -94,8 +94,9 @@ func (z *SortedSet[M]) ZAddArgs(ctx context.Context, parent *redpipe.Pipe, k str
 }
 
 // ZAddArgsIncr is ZADD with INCR: it adds the score of the one member of
-// args and returns the new score. Any other number of members is refused
-// with ErrFlags, and nothing is sent.
+// args and returns the new score. Any other number of members, none
+// included, is refused with ErrFlags, as ZADD with INCR takes one, and
+// nothing is sent.
 func (z *SortedSet[M]) ZAddArgsIncr(ctx context.Context, parent *redpipe.Pipe, k string, args ZAddArgs[M]) *redpipe.Future[float64] {
 	members, err := z.encodeZ(args.Members)
 	if err == nil {
