@@ -59,6 +59,35 @@ func TestRefusedCallsSendNothing(t *testing.T) {
 	})
 }
 
+// TestEmptyKeyIsARecord: only Save and SaveNX refuse a record with an
+// empty key field; the calls that take the key as a string take "" as
+// RedPipe's Struct("") does, as the key of the record U{}.
+func TestEmptyKeyIsARecord(t *testing.T) {
+	eachBackend(t, func(t *testing.T, c *redis.Client) {
+		ctx := context.Background()
+		users := keyspace.NewStruct[user]("U")
+		root := redpipe.New(c)
+		updated := users.Update(ctx, root, "", map[string]any{"name": "Ada", "tags": []string{"a"}})
+		updatedNX := users.UpdateNX(ctx, root, "", map[string]any{"score": 1.5})
+		incr := users.Incr(ctx, root, "", "age", 3)
+		removed := users.Remove(ctx, root, "", "tags")
+		loaded := users.Load(ctx, root, "")
+		require.NoError(t, root.Execute(ctx))
+		assert.EqualValues(t, 2, updated.Val())
+		assert.EqualValues(t, 1, updatedNX.Val())
+		assert.EqualValues(t, 3, incr.Val())
+		assert.EqualValues(t, 1, removed.Val())
+		assert.Equal(t, user{Name: "Ada", Age: 3, Score: 1.5}, loaded.Val())
+		assert.Equal(t, []string{"U{}"}, c.Keys(ctx, "*").Val())
+		assert.Equal(t, map[string]string{"name": "Ada", "age": "3", "score": "1.5"}, c.HGetAll(ctx, "U{}").Val())
+
+		deleted := users.Delete(ctx, root, "")
+		require.NoError(t, root.Execute(ctx))
+		assert.EqualValues(t, 1, deleted.Val())
+		assert.Empty(t, c.Keys(ctx, "*").Val())
+	})
+}
+
 // TestNilFieldsAreNotStored: a nil slice, map or pointer is no value: Save
 // stores no field for it, and Update with one removes the field.
 func TestNilFieldsAreNotStored(t *testing.T) {

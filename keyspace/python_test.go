@@ -132,23 +132,39 @@ json.dump({"name": h["name"], "has tags": "tags" in h}, sys.stdout)
 	assert.Equal(t, profile{ID: "2", Name: "Ann"}, loaded.Val())
 }
 
-// refuseKeyless is Python that saves a record as RedPipe's Struct does: it
-// refuses one without its key, writing nothing, and else prints its hash.
+// refuseKeyless is Python that makes a record as RedPipe's Struct does
+// from a dict: one without its key ("_key") is refused with RedPipe's
+// message, and nothing is written; else it prints the record's Redis key
+// and hash.
 const refuseKeyless = `
 import json, sys
 rec = json.load(sys.stdin)
-key = rec.pop("_key", "")
-if not key:
-    print("refused: a record needs a key", file=sys.stderr)
+if "_key" not in rec:
+    print("InvalidOperation: must specify primary key when cloning a struct", file=sys.stderr)
     sys.exit(3)
+key = rec.pop("_key")
 json.dump({"key": "P{%s}" % key, "hash": {k: str(v) for k, v in rec.items()}}, sys.stdout)
 `
 
+// readKeyless is Python that looks, as RedPipe would, for what a key-less
+// save could have written: any record of the keyspace P, and the hash of
+// Struct(""), the record P{}, which RedPipe reports as persisted when the
+// hash has a field.
+const readKeyless = `
+import json, sys
+db = json.load(sys.stdin)
+json.dump({
+    "records": len([k for k in db["keys"] if k.startswith("P{")]),
+    "persisted": bool(db["P{}"]),
+}, sys.stdout)
+`
+
 // TestRedPipeKeylessSave: a record without its key is refused on both
-// sides, and neither writes anything: Struct fails the save with ErrRule,
-// and Python, by RedPipe's rule, sees no record of the keyspace; a
-// key-less record given to the Python side is refused there too, and the
-// Go side finds nothing to load.
+// sides, and neither writes anything. Struct's Save and SaveNX fail with
+// ErrRule and send nothing, and Python, given the server's keys and the
+// hash P{}, finds no record of the keyspace; a record without its key
+// given to the Python side is refused there, by RedPipe's rule, and the
+// Go side finds no key-less record to load.
 func TestRedPipeKeylessSave(t *testing.T) {
 	type profile struct {
 		ID   string `redis:",key"`
@@ -158,29 +174,36 @@ func TestRedPipeKeylessSave(t *testing.T) {
 	eachBackend(t, func(t *testing.T, c *redis.Client) {
 		ctx := context.Background()
 		profiles := keyspace.NewStruct[profile]("P")
+		wire := record(c)
 		root := redpipe.New(c)
 		saved := profiles.Save(ctx, root, profile{Name: "nobody"})
-		require.Error(t, root.Execute(ctx), "the refusal is counted")
-		require.ErrorIs(t, saved.Err(), keyspace.ErrRule)
-		keys, err := c.Keys(ctx, "P{*").Result()
+		savedNX := profiles.SaveNX(ctx, root, profile{Name: "nobody"})
+		requireRefused(t, root.Execute(ctx), 2, keyspace.ErrRule)
+		for _, f := range []*redpipe.Future[int64]{saved, savedNX} {
+			require.ErrorIs(t, f.Err(), keyspace.ErrRule)
+			assert.ErrorContains(t, f.Err(), "has no key")
+		}
+		assert.Empty(t, wire.commands(), "nothing sent")
+
+		keys, err := c.Keys(ctx, "*").Result()
 		require.NoError(t, err)
-		listed, err := json.Marshal(keys)
+		hash, err := c.HGetAll(ctx, "P{}").Result()
 		require.NoError(t, err)
-		read := exec.Command(python, "-c", `
-import json, sys
-json.dump({"records": len(json.load(sys.stdin))}, sys.stdout)
-`)
-		read.Stdin = bytes.NewReader(listed)
+		db, err := json.Marshal(map[string]any{"keys": keys, "P{}": hash})
+		require.NoError(t, err)
+		read := exec.Command(python, "-c", readKeyless)
+		read.Stdin = bytes.NewReader(db)
 		out, err := read.Output()
 		require.NoError(t, err)
-		assert.JSONEq(t, `{"records": 0}`, string(out), "nothing written for Python to read")
+		assert.JSONEq(t, `{"records": 0, "persisted": false}`, string(out), "nothing written for Python to read")
 
 		write := exec.Command(python, "-c", refuseKeyless)
 		write.Stdin = bytes.NewReader([]byte(`{"name": "nobody"}`))
 		_, err = write.Output()
 		var exit *exec.ExitError
-		require.ErrorAs(t, err, &exit, "the Python side refuses a key-less record")
+		require.ErrorAs(t, err, &exit, "the Python side refuses a record without its key")
 		assert.Equal(t, 3, exit.ExitCode())
+		assert.Contains(t, string(exit.Stderr), "must specify primary key")
 		write = exec.Command(python, "-c", refuseKeyless)
 		write.Stdin = bytes.NewReader([]byte(`{"_key": "1", "name": "Ann"}`))
 		out, err = write.Output()
@@ -192,9 +215,10 @@ json.dump({"records": len(json.load(sys.stdin))}, sys.stdout)
 		require.NoError(t, json.Unmarshal(out, &rec))
 		require.NoError(t, c.HSet(ctx, rec.Key, rec.Hash).Err())
 		loaded := profiles.Load(ctx, root, "1")
-		empty := profiles.Load(ctx, root, "")
+		keyless := profiles.Load(ctx, root, "")
 		require.NoError(t, root.Execute(ctx))
 		assert.Equal(t, profile{ID: "1", Name: "Ann"}, loaded.Val())
-		assert.Equal(t, profile{}, empty.Val(), "no record without a key")
+		require.ErrorIs(t, keyless.Err(), redis.Nil, "no key-less record")
+		assert.Equal(t, []string{"P{1}"}, c.Keys(ctx, "*").Val(), "only the keyed record was written")
 	})
 }
