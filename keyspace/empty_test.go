@@ -235,3 +235,25 @@ func TestRedisStoresEmpty(t *testing.T) {
 	assert.Zero(t, zunion)
 	assert.Zero(t, c.Exists(ctx, "S{inter}", "S{union}", "Z{union}").Val())
 }
+
+// TestPFAddNothing: PFADD of no element is no error to Redis, so PFAdd
+// sends it as it is: it makes an empty HyperLogLog at a key that has
+// none, and reports it. On redis-server only: miniredis refuses it.
+func TestPFAddNothing(t *testing.T) {
+	ctx := context.Background()
+	c := redis.NewClient(&redis.Options{Addr: redistest.ReuseServer(t).Addr})
+	t.Cleanup(func() { _ = c.Close() })
+	logs := keyspace.NewHyperLogLog("P", codec.Text)
+	wire := record(c)
+	root := redpipe.New(c)
+	made := logs.PFAdd(ctx, root, "p")
+	require.NoError(t, root.Execute(ctx))
+	again := logs.PFAdd(ctx, root, "p")
+	count := logs.PFCount(ctx, root, "p")
+	require.NoError(t, root.Execute(ctx))
+	assert.Equal(t, []string{"pfadd", "pfadd", "pfcount"}, wire.commands())
+	assert.EqualValues(t, 1, made.Val(), "made")
+	assert.Zero(t, again.Val(), "there already")
+	assert.Zero(t, count.Val())
+	assert.EqualValues(t, 1, c.Exists(ctx, "P{p}").Val())
+}
