@@ -210,6 +210,17 @@ func TestStoreNothing(t *testing.T) {
 			assert.Zero(t, f.Val(), "the size of the empty result")
 		}
 		assert.Zero(t, c.Exists(ctx, "S{inter}", "S{union}", "Z{union}", "S{missing}").Val())
+
+		// Weights of no key are bad input: sent as they are, for Redis to
+		// refuse, and the destination is left as it was.
+		require.NoError(t, c.ZAdd(ctx, "Z{union}", redis.Z{Score: 1, Member: "old"}).Err())
+		wire = record(c)
+		root = redpipe.New(c)
+		weighted := zsets.ZUnionStore(ctx, root, "union", keyspace.ZStore{Weights: []float64{2}})
+		assert.Error(t, root.Execute(ctx))
+		assert.Error(t, weighted.Err(), "ZUNIONSTORE of weights and no key")
+		assert.Equal(t, []string{"zunionstore"}, wire.commands())
+		assert.Equal(t, int64(1), c.Exists(ctx, "Z{union}").Val())
 	})
 }
 

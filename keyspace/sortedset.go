@@ -273,10 +273,11 @@ func (z *SortedSet[M]) ZRemRangeByLex(ctx context.Context, parent *redpipe.Pipe,
 
 // ZUnionStore stores the union of the sorted sets of store's keys at dest,
 // with store's weights and aggregate, and returns its size. With no key
-// the union is empty: it sends DEL dest in place of ZUNIONSTORE, as Redis
-// deletes the destination of an empty result, and its future holds 0.
+// or weight the union is empty: it sends DEL dest in place of ZUNIONSTORE,
+// as Redis deletes the destination of an empty result, and its future
+// holds 0. Weights of no key are sent as they are, for Redis to refuse.
 func (z *SortedSet[M]) ZUnionStore(ctx context.Context, parent *redpipe.Pipe, dest string, store ZStore) *redpipe.Future[int64] {
-	if len(store.Keys) == 0 {
+	if len(store.Keys) == 0 && len(store.Weights) == 0 {
 		return z.storeEmpty(ctx, parent, dest)
 	}
 	pipe := z.pipe(parent)
