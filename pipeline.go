@@ -172,7 +172,7 @@ func newRoot(to *target, o options) *Pipe {
 		if o.bounded {
 			pol.max = o.maxHeld
 		}
-		p.auto = newFlusher(pol)
+		p.auto = newFlusher(pol, p)
 	}
 	return p
 }

@@ -27,6 +27,11 @@ type route struct {
 
 	mu   sync.Mutex
 	dead error // guarded by mu; the failure of a connection, once one failed
+
+	// buf holds a compacted batch's commands while the plain job sends
+	// them: kept here, it is not allocated at each send (BenchmarkPeers,
+	// G=1: a flush of one operation).
+	buf few
 }
 
 // first returns the first batch of r.
@@ -141,9 +146,8 @@ func (r *route) sendPlain(ctx context.Context, batches []*batch) {
 		total += b.len() - len(b.refusals())
 	}
 	pl := r.pipelines.get(r.client)
-	var buf few
 	for _, b := range batches {
-		cmds := b.sendable(&buf)
+		cmds := b.sendable(&r.buf)
 		for len(cmds) > 0 {
 			if size := chunkOf(total, r.chunk); pl.Len() == 0 && len(cmds) < size {
 				reserve(pl, size) // the chunk spans several batches
