@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"sync"
 	"sync/atomic"
 )
 
@@ -40,6 +41,12 @@ type stage struct {
 	batches [stageBatches]*batch
 	one     [1]route
 }
+
+// stages holds the stages of roots' Executes for reuse: a root made with
+// AutoFlush executes once per flush, which may carry a single operation
+// (BenchmarkPeers, G=1). A stage goes back only once its Execute has
+// ended without a panic; then nothing holds it.
+var stages = sync.Pool{New: func() any { return new(stage) }}
 
 // stageBatches is how many batches a stage holds without an allocation of
 // their own: a few building blocks' worth, as a flush of a busy root that
@@ -111,7 +118,8 @@ func (p *Pipe) run(ctx context.Context) error {
 
 // runQueue is run on q, taken from p.
 func (p *Pipe) runQueue(ctx context.Context, q queue) error {
-	s := &stage{ctx: ctx, root: p}
+	s := stages.Get().(*stage)
+	s.ctx, s.root = ctx, p
 	var how sending
 	if p.sending != nil {
 		how = *p.sending
@@ -179,6 +187,8 @@ func (p *Pipe) runQueue(ctx context.Context, q queue) error {
 	}
 	rp.finish(how.report, err, &s.c)
 	s.c.repanic()
+	*s = stage{} // no batch, route, context or collector outlives its Execute
+	stages.Put(s)
 	return err
 }
 
