@@ -47,14 +47,7 @@ func peerName(row string, g int) string {
 
 // peerRatio returns the operations per second of redpipe's shared root
 // against rueidis's at g goroutines, 0 when either was not measured.
-func (r *report) peerRatio(g int) float64 {
-	ours := r.medians[peerName("redpipe shared root", g)]["ops/s"]
-	theirs := r.medians[peerName("rueidis", g)]["ops/s"]
-	if ours <= 0 || theirs <= 0 {
-		return 0
-	}
-	return ours / theirs
-}
+func (r *report) peerRatio(g int) float64 { return r.peerAgainst("rueidis", g) }
 
 // peersVerdict says whether the shared root reaches rueidis's throughput
 // at every number of goroutines of peerGoal, with the ratios.
@@ -79,6 +72,80 @@ func (r *report) peersVerdict() string {
 		"against rueidis's: %s.", verdict, strings.Join(ratios, ", "))
 }
 
+// The budget of the shared root: at least the operations per second of
+// AsyncAutoPipeline at every number of goroutines, and of rueidis at
+// rivalFrom and beyond (at G = 1 every go-redis pipeline pays more per
+// round trip than rueidis's own connection), with at most maxPeerAllocs
+// allocations per operation.
+const (
+	rivalFrom     = 16
+	maxPeerAllocs = 7
+)
+
+// peerAgainst returns the operations per second of redpipe's shared root
+// against row's at g goroutines, 0 when either was not measured.
+func (r *report) peerAgainst(row string, g int) float64 {
+	ours := r.medians[peerName("redpipe shared root", g)]["ops/s"]
+	theirs := r.medians[peerName(row, g)]["ops/s"]
+	if ours <= 0 || theirs <= 0 {
+		return 0
+	}
+	return ours / theirs
+}
+
+// peersBudget says whether the shared root met its budget in this run,
+// with every ratio and allocation count it is judged on.
+func (r *report) peersBudget() string {
+	met := true
+	var async, rueidis, allocs []string
+	for _, g := range peerGoroutines {
+		ratio := r.peerAgainst("go-redis AsyncAutoPipeline", g)
+		met = met && ratio >= 1
+		async = append(async, ratioText(ratio))
+		if g >= rivalFrom {
+			ratio := r.peerAgainst("rueidis", g)
+			met = met && ratio >= 1
+			rueidis = append(rueidis, ratioText(ratio))
+		}
+		n, ok := r.medians[peerName("redpipe shared root", g)]["allocs/op"]
+		met = met && ok && n <= maxPeerAllocs
+		if ok {
+			allocs = append(allocs, fmt.Sprintf("%.0f", n))
+		} else {
+			allocs = append(allocs, "–")
+		}
+	}
+	verdict := "**Budget not met** in this run"
+	if met {
+		verdict = "**Budget met** in this run"
+	}
+	return fmt.Sprintf("%s: the shared root is to make at least AsyncAutoPipeline's operations per second at every G, "+
+		"and rueidis's from G=%d on, with at most %d allocations per operation. Against AsyncAutoPipeline, G=%s: %s; "+
+		"against rueidis, G=%s: %s; allocations per operation, G=%s: %s.",
+		verdict, rivalFrom, maxPeerAllocs, goroutinesFrom(1), strings.Join(async, ", "),
+		goroutinesFrom(rivalFrom), strings.Join(rueidis, ", "), goroutinesFrom(1), strings.Join(allocs, ", "))
+}
+
+// ratioText renders a ratio of peerAgainst: "–" when not measured.
+func ratioText(ratio float64) string {
+	if ratio == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2fx", ratio)
+}
+
+// goroutinesFrom lists the numbers of goroutines of peerGoroutines from g
+// on, as in "16/64/256/1024".
+func goroutinesFrom(g int) string {
+	var gs []string
+	for _, n := range peerGoroutines {
+		if n >= g {
+			gs = append(gs, fmt.Sprint(n))
+		}
+	}
+	return strings.Join(gs, "/")
+}
+
 // peersMarkdown renders the section on BenchmarkPeers.
 func (r *report) peersMarkdown() string {
 	var b strings.Builder
@@ -91,6 +158,7 @@ func (r *report) peersMarkdown() string {
 		"`DoMulti`, which it pipelines with the other goroutines' calls. The rows run interleaved. Each cell: " +
 		"operations per second · median / 99th percentile time of one operation.\n\n")
 	p("%s\n\n", r.peersVerdict())
+	p("%s\n\n", r.peersBudget())
 	tableHead(&b, "G=%d", peerGoroutines)
 	for _, row := range peerRows {
 		p("| %s |", row)

@@ -64,6 +64,57 @@ func TestPeersVerdict(t *testing.T) {
 	}
 }
 
+func TestPeersBudget(t *testing.T) {
+	// AsyncAutoPipeline makes 100k operations per second at every G,
+	// rueidis 200k.
+	against := func(redpipe map[int]float64, allocs float64) *report {
+		results := peerResults(func(row string, g int) float64 {
+			switch row {
+			case "redpipe shared root":
+				return redpipe[g]
+			case "go-redis AsyncAutoPipeline":
+				return 100e3
+			case "rueidis":
+				return 200e3
+			}
+			return 10e3
+		})
+		for _, res := range results {
+			if strings.HasPrefix(res.name, "Peers/redpipe shared root/") {
+				res.metrics["allocs/op"] = allocs
+			}
+		}
+		return newReport(results, environment{})
+	}
+	fast := map[int]float64{1: 150e3, 16: 200e3, 64: 250e3, 256: 300e3, 1024: 400e3}
+	rep := against(fast, 6)
+	want := "**Budget met** in this run: the shared root is to make at least AsyncAutoPipeline's operations per second " +
+		"at every G, and rueidis's from G=16 on, with at most 7 allocations per operation. " +
+		"Against AsyncAutoPipeline, G=1/16/64/256/1024: 1.50x, 2.00x, 2.50x, 3.00x, 4.00x; " +
+		"against rueidis, G=16/64/256/1024: 1.00x, 1.25x, 1.50x, 2.00x; " +
+		"allocations per operation, G=1/16/64/256/1024: 6, 6, 6, 6, 6."
+	if got := rep.peersBudget(); got != want {
+		t.Errorf("peersBudget() = %q; want %q", got, want)
+	}
+	if md := rep.peersMarkdown(); !strings.Contains(md, want) {
+		t.Errorf("peersMarkdown() lacks the budget")
+	}
+	for _, c := range []struct {
+		name    string
+		redpipe map[int]float64
+		allocs  float64
+	}{
+		{"under rueidis at G=16", map[int]float64{1: 150e3, 16: 190e3, 64: 250e3, 256: 300e3, 1024: 400e3}, 6},
+		{"under AsyncAutoPipeline at G=1", map[int]float64{1: 90e3, 16: 200e3, 64: 250e3, 256: 300e3, 1024: 400e3}, 6},
+		{"not measured at G=1024", map[int]float64{1: 150e3, 16: 200e3, 64: 250e3, 256: 300e3}, 6},
+		{"8 allocations", fast, 8},
+	} {
+		if got := against(c.redpipe, c.allocs).peersBudget(); !strings.HasPrefix(got, "**Budget not met** in this run") {
+			t.Errorf("%s: peersBudget() = %q; want not met", c.name, got)
+		}
+	}
+}
+
 func TestPeersTable(t *testing.T) {
 	rep := newReport(peerResults(func(row string, g int) float64 {
 		if row == "go-redis one at a time" && g == 1024 {
