@@ -50,8 +50,9 @@ func BenchmarkQueue(b *testing.B) {
 // server: a go-redis hook answers every pipeline at once (see answerAll),
 // so that what is left is building, routing, copying and settling. Each
 // row sends 1000 commands: as 500 INCR + EXPIRE building blocks under one
-// root against one go-redis Pipeliner, and as 1000 one-INCR children
-// against 1000 INCRs in one Pipeliner. The roots are made with
+// root against one go-redis Pipeliner, the same pairs queued on the root
+// itself (what the blocks cost but their children), and as 1000 one-INCR
+// children against 1000 INCRs in one Pipeliner. The roots are made with
 // RetryWrites, so that the hook sees go-redis's own commands, not a write
 // marked not to be sent again. The rows run in turn; compare them within
 // one run.
@@ -83,6 +84,15 @@ func BenchmarkNoServer(b *testing.B) {
 			incrs := make([]*redpipe.Future[int64], len(keys)/2)
 			for i, k := range keys[:len(incrs)] {
 				incrs[i] = incrAndExpire(ctx, root, k)
+			}
+			return errors.Join(root.Execute(ctx), sumOf(incrs, len(incrs)))
+		}},
+		{"redpipe pairs on the root", func() error {
+			root := redpipe.New(client, redpipe.RetryWrites())
+			incrs := make([]*redpipe.Future[int64], len(keys)/2)
+			for i, k := range keys[:len(incrs)] {
+				incrs[i] = root.Incr(k)
+				root.Expire(k, time.Hour)
 			}
 			return errors.Join(root.Execute(ctx), sumOf(incrs, len(incrs)))
 		}},
