@@ -9,10 +9,6 @@ import (
 	"github.com/go-redpipe/redpipe"
 )
 
-// blockCalls is how many building blocks the blocks rows call per batch:
-// each queues two commands, so a batch holds budgetSize commands.
-const blockCalls = budgetSize / 2
-
 // blockTTL is the time to live the blocks rows give their counters.
 const blockTTL = time.Hour
 
@@ -26,7 +22,7 @@ func incrAndExpire(ctx context.Context, parent *redpipe.Pipe, key string, ttl ti
 	return n
 }
 
-// blockRows are the rows of the blocks budget: blockCalls INCR + EXPIRE
+// blockRows are the rows of the blocks budget: n/2 INCR + EXPIRE
 // pairs, through one go-redis Pipeliner and through as many calls of a
 // building block under one root. Both read every reply.
 var blockRows = []row{
