@@ -37,14 +37,14 @@ func (f *flusher) watchLocked(p *Pipe, ctx context.Context, child *queue) {
 // it, and fails its futures with ErrNotSent and err, the error of its
 // caller's context. Its callbacks are dropped.
 func (f *flusher) giveUp(p *Pipe, c *caller, err error) {
-	p.mu.Lock()
+	p.guard().Lock()
 	if c.taken {
-		p.mu.Unlock()
+		p.guard().Unlock()
 		return
 	}
 	c.taken = true
 	gone := p.q.cut(&c.run)
-	p.mu.Unlock()
+	p.guard().Unlock()
 	f.c.try("a Then function", func() { // raised again by Close
 		s := new(stage)
 		gone.discard(callerErr(err), s)

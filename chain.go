@@ -58,7 +58,8 @@ func Chain[T, U any](p *Pipe, f *Future[T], fn func(next *Pipe, v T, err error) 
 	ch := &chain{src: f.latch, discard: func(err error) []step { return settle(*new(U), err) }}
 	ch.seq = stepSeq.Add(1)
 	ch.run = func(s *stage) {
-		next := &Pipe{parent: s.collector(), to: p.to}
+		collector := s.collector()
+		next := newChild(collector, p.to, lendable(collector))
 		var h *Future[U]
 		if pe := s.c.try("a Chain function", func() {
 			v, err := f.Result()
@@ -81,13 +82,13 @@ func Chain[T, U any](p *Pipe, f *Future[T], fn func(next *Pipe, v T, err error) 
 			}
 		}
 	}
-	p.mu.Lock()
+	p.guard().Lock()
 	err := p.admitLocked(0)
 	if err == nil {
 		p.q.addChain(ch)
 		p.chainedLocked(ch)
 	}
-	p.mu.Unlock()
+	p.guard().Unlock()
 	if err != nil {
 		ch.discard(err) // nothing waits on g yet
 	}

@@ -176,6 +176,13 @@ func (p *Pipe) joinLocked(ctx context.Context, child *queue) (spares, error) {
 	return p.q.hand(child, p.target(), !watched, p.carryLimit(), p.parent == nil), nil
 }
 
+// sharesLock is the seam through which AutoFlush sees nesting: the
+// children of a pipe share its lock (see guard), and a root's children
+// may borrow its open batch (see borrowLocked), but on a root made with
+// AutoFlush, whose callers queue concurrently, each on a child of its own,
+// and whose queue a flush may take at any time.
+func (p *Pipe) sharesLock() bool { return p.auto == nil }
+
 // chainedLocked is the seam through which AutoFlush sees a chain queued on
 // p itself: on a root made with AutoFlush, a flush becomes due when the
 // chain's source settles, wherever that is. A child's chains are watched
@@ -222,8 +229,8 @@ func (f *flusher) watchSourceLocked(p *Pipe, ch *chain) {
 	}
 	ch.watched = true // once: a chain is requeued by every flush it waits through
 	wake := step{seq: stepSeq.Add(1), run: func(*stage) {
-		p.mu.Lock()
-		defer p.mu.Unlock()
+		p.guard().Lock()
+		defer p.guard().Unlock()
 		f.wakeLocked(p)
 	}}
 	if !ch.src.then(wake) {
@@ -256,8 +263,8 @@ func (f *flusher) queuedLocked(p *Pipe, held int) {
 // expire starts the flush that the timer armed for the armed-th time was
 // for, unless a flush took the queue since.
 func (f *flusher) expire(p *Pipe, armed uint64) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.guard().Lock()
+	defer p.guard().Unlock()
 	if f.armed == armed && f.timer != nil && !f.due && !f.closed {
 		f.flushDue(p)
 	}
@@ -299,8 +306,8 @@ func (f *flusher) flush(p *Pipe) {
 // takeDue takes p's queue if a flush is due; otherwise the calling
 // flushing goroutine ends.
 func (f *flusher) takeDue(p *Pipe) (queue, []*caller, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.guard().Lock()
+	defer p.guard().Unlock()
 	if !f.due {
 		f.running--
 		f.landLocked()
@@ -395,14 +402,14 @@ func (f *flusher) execute(ctx context.Context, p *Pipe) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	p.mu.Lock()
+	p.guard().Lock()
 	f.executing++
-	p.mu.Unlock()
+	p.guard().Unlock()
 	defer func() {
-		p.mu.Lock()
+		p.guard().Lock()
 		f.executing--
 		f.landLocked()
-		p.mu.Unlock()
+		p.guard().Unlock()
 	}()
 	select {
 	case f.slots <- struct{}{}:
@@ -413,9 +420,9 @@ func (f *flusher) execute(ctx context.Context, p *Pipe) error {
 	if err := ctx.Err(); err != nil { // a free slot and a done ctx at once: the ctx, every time
 		return err
 	}
-	p.mu.Lock()
+	p.guard().Lock()
 	q, callers := f.takeLocked(p)
-	p.mu.Unlock()
+	p.guard().Unlock()
 	unwatch(callers)
 	return p.runQueue(context.WithoutCancel(ctx), q)
 }
@@ -423,13 +430,14 @@ func (f *flusher) execute(ctx context.Context, p *Pipe) error {
 // takeAll empties p's queue for Reset or Close: on a root made with
 // AutoFlush, the hand-offs of its callers go with it.
 func (p *Pipe) takeAll() queue {
-	p.mu.Lock()
+	p.guard().Lock()
+	p.reclaimLocked()
 	q := p.takeLocked()
 	var callers []*caller
 	if p.auto != nil {
 		callers = p.auto.takeCallersLocked()
 	}
-	p.mu.Unlock()
+	p.guard().Unlock()
 	unwatch(callers)
 	return q
 }
@@ -460,14 +468,14 @@ func (p *Pipe) Close(ctx context.Context) error {
 	if f == nil {
 		panic("redpipe: Close on a pipe not made with AutoFlush")
 	}
-	p.mu.Lock()
+	p.guard().Lock()
 	first := !f.closed
 	f.closed = true
 	if first {
 		f.ended = make(chan struct{})
 	}
 	ended := f.ended
-	p.mu.Unlock()
+	p.guard().Unlock()
 	if !first {
 		select {
 		case <-ended:
@@ -489,9 +497,9 @@ func (p *Pipe) Close(ctx context.Context) error {
 	if ctx.Err() == nil && f.waitLanded(ctx, p) == nil {
 		flush() // the chains that the flushes in flight settled the futures of
 	}
-	p.mu.Lock()
+	p.guard().Lock()
 	f.finished = true
-	p.mu.Unlock()
+	p.guard().Unlock()
 	if err := ctx.Err(); err != nil {
 		p.discard(fmt.Errorf("%w: %w", ErrClosed, err))
 		if len(errs) == 0 || !errors.Is(errs[len(errs)-1], err) {
@@ -508,16 +516,16 @@ func (p *Pipe) Close(ctx context.Context) error {
 // or ctx is done.
 func (f *flusher) waitLanded(ctx context.Context, p *Pipe) error {
 	for {
-		p.mu.Lock()
+		p.guard().Lock()
 		if f.running+f.executing == 0 {
-			p.mu.Unlock()
+			p.guard().Unlock()
 			return nil
 		}
 		if f.landed == nil {
 			f.landed = make(chan struct{})
 		}
 		landed := f.landed
-		p.mu.Unlock()
+		p.guard().Unlock()
 		select {
 		case <-landed:
 		case <-ctx.Done():

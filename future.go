@@ -68,10 +68,12 @@ type future struct {
 	latch *latch
 }
 
-// newFuture returns the future of cmd, a command of b whose reply is a T.
-func newFuture[T any](b *batch, cmd result[T]) *Future[T] {
+// newFuture returns the future of cmd, a command of b whose reply is a T,
+// which settles with l: b's latch, or, for a command b holds for a child
+// that borrows it, the child's borrowed latch.
+func newFuture[T any](b *batch, l *latch, cmd result[T]) *Future[T] {
 	f := b.future()
-	f.src, f.latch = cmd, &b.latch
+	f.src, f.latch = cmd, l
 	return (*Future[T])(f)
 }
 

@@ -228,9 +228,25 @@ func openAll(batches []*batch) []step {
 	for _, b := range batches {
 		b.mu.Lock()
 		steps = append(steps, b.openLocked()...)
+		if also := b.also(); also != nil {
+			also.mu.Lock()
+			steps = append(steps, also.openLocked()...)
+		}
 	}
 	for _, b := range batches {
 		b.mu.Unlock()
+		if also := b.also(); also != nil {
+			also.mu.Unlock()
+		}
 	}
 	return steps
+}
+
+// also returns the latch that opens with b's besides its own, if any (see
+// extra.also).
+func (b *batch) also() *latch {
+	if b.extra == nil {
+		return nil
+	}
+	return b.extra.also
 }

@@ -2,6 +2,7 @@ package redpipe
 
 import (
 	"context"
+	"slices"
 	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
@@ -10,10 +11,13 @@ import (
 // Nesting. A child pipe holds its own queue (queue.go) until it executes;
 // its Execute then hands the whole queue, batches, chains and callbacks,
 // to its parent, after what the parent holds, in constant time under the
-// parent's lock. A batch moves whole from child to parent, or, when it
-// holds a few commands, rides on the parent's open batch, which takes a
-// pointer to each of them (see hand); a command is built once, however
-// deep the tree, and only the root sends.
+// parent's lock, which the child shares but under a root made with
+// AutoFlush. A batch moves whole from child to parent, or, when it holds
+// a few commands, rides on the parent's open batch, which takes a pointer
+// to each of them (see hand). A child of a root borrows the root's open
+// batch instead, and queues its first commands there (see borrowLocked).
+// A command is built once, however deep the tree, and only the root
+// sends.
 
 // Pipeline returns a pipe under parent, or a root when parent is nil.
 //
@@ -30,10 +34,13 @@ import (
 //	pipe := redpipe.Pipeline(parent) // parent may be nil
 //	defer pipe.Execute(ctx)
 //
-// A child costs one allocation, which also holds the futures of its first
-// two commands. Its Execute adds a few commands to its parent's open batch,
-// on which its own batch then rides: its futures still read their own
-// commands, and a kept future keeps that batch in memory too.
+// A child of a root made without AutoFlush costs one small allocation: it
+// queues its first commands on the root's open batch, where its Execute
+// leaves them. Another child costs one allocation, which also holds the
+// futures of its first two commands; its Execute adds a few commands to
+// its parent's open batch, on which its own batch then rides. Either way
+// a future reads its own command, and a kept future keeps the batch that
+// holds it in memory.
 func Pipeline(parent *Pipe, opts ...Option) *Pipe {
 	if parent == nil {
 		o := collect(opts)
@@ -43,7 +50,7 @@ func Pipeline(parent *Pipe, opts ...Option) *Pipe {
 		}
 		return newRoot(to, o)
 	}
-	p := &Pipe{parent: parent, to: parent.to, tx: parent.tx}
+	p := newChild(parent, parent.to, len(opts) == 0 && lendable(parent))
 	if len(opts) > 0 {
 		o := collect(opts)
 		switch {
@@ -56,6 +63,25 @@ func Pipeline(parent *Pipe, opts ...Option) *Pipe {
 			p.to = named(parent, o.name)
 		}
 		p.tx = p.tx || o.tx
+	}
+	return p
+}
+
+// newChild returns a child of parent that sends to to, in parent's
+// transaction if any, made to borrow when borrows is set, else with a first
+// batch of its own. It shares its parent's lock when the parent shares it
+// (see sharesLock).
+func newChild(parent *Pipe, to *target, borrows bool) *Pipe {
+	var p *Pipe
+	if borrows {
+		p = &Pipe{parent: parent, to: to, tx: parent.tx}
+	} else {
+		w := &withBatch{Pipe: Pipe{parent: parent, to: to, tx: parent.tx}}
+		p = &w.Pipe
+		p.first = &w.first
+	}
+	if parent.sharesLock() {
+		p.family = parent.guard()
 	}
 	return p
 }
@@ -79,28 +105,51 @@ func named(parent *Pipe, name string) *target {
 // A transactional child of a parent outside a transaction begins one:
 // what it holds becomes one transaction per connection.
 func (p *Pipe) handUp(ctx context.Context) error {
-	q := p.take()
+	r := p.parent
+	g := p.guard()
+	g.Lock()
+	if g != r.guard() {
+		q := p.takeLocked()
+		g.Unlock()
+		if q.empty() {
+			return nil
+		}
+		if p.tx && !r.tx {
+			q.beginTx()
+		}
+		return r.absorb(ctx, &q)
+	}
+	if p.borrowing {
+		r.q.commit(p)
+	}
+	q := p.takeLocked()
 	if q.empty() {
+		g.Unlock()
 		return nil
 	}
-	if p.tx && !p.parent.tx {
+	if p.tx && !r.tx {
 		q.beginTx()
 	}
-	return p.parent.absorb(ctx, &q)
+	return r.absorbLocked(ctx, &q)
 }
 
 // absorb appends child, the queue a child of p hands up with its Execute's
 // ctx, to p's queue, after what p holds. If p refuses it (see joinLocked),
 // child is discarded whole, and absorb returns the error.
 func (p *Pipe) absorb(ctx context.Context, child *queue) error {
+	p.guard().Lock()
+	return p.absorbLocked(ctx, child)
+}
+
+// absorbLocked is absorb with p's lock held, which it releases.
+func (p *Pipe) absorbLocked(ctx context.Context, child *queue) error {
 	if p.parent == nil && child.batches.head != nil {
 		for b := child.batches.head.next; b != nil; b = b.next {
 			b.reachRoot() // the first's is up to hand: it may ride instead
 		}
 	}
-	p.mu.Lock()
 	spare, err := p.joinLocked(ctx, child)
-	p.mu.Unlock()
+	p.guard().Unlock()
 	spare.put()
 	if err != nil {
 		s := new(stage)
@@ -123,6 +172,7 @@ func (p *Pipe) absorb(ctx context.Context, child *queue) error {
 // reached it (absorb notes the others). hand returns the stores it freed,
 // for the caller to give back once it has let go of the parent's lock.
 func (q *queue) hand(child *queue, own *target, ride bool, limit int, root bool) (spare spares) {
+	q.evict()
 	bs := child.batches
 	if b := bs.head; ride && b != nil && q.last != nil && q.last.canCarry(b, limit) {
 		next := b.next
@@ -151,7 +201,140 @@ func (q *queue) hand(child *queue, own *target, ride bool, limit int, root bool)
 
 // maxCarried is the most commands a batch may hold to ride on another
 // (see carry): copying them stays a constant cost under the parent's lock.
+// It is also the most commands a child borrows (see borrowLocked).
 const maxCarried = 16
+
+// Borrowing. A building block, a child of a root that queues a few
+// commands, needs no batch of its own: it borrows the tail of its root's
+// open batch, under the lock they share. Its commands are built there,
+// once, while its futures read its borrowed latch, which says that the
+// child has not executed. Its Execute commits them where they are, in
+// constant time: that latch then rides on the open batch's. Whatever else
+// changes the root's queue first evicts the borrowed commands into a
+// batch at the head of the child's queue, as if the child had queued them
+// there: they go after what the root holds at the child's Execute, or not
+// at all. One child borrows at a time; the others queue on batches of
+// their own.
+
+// lendable reports whether a child of parent made with no option may
+// borrow: parent is a root without AutoFlush.
+func lendable(parent *Pipe) bool { return parent.parent == nil && parent.sharesLock() }
+
+// borrowLocked returns the batch p's next command is built on when p
+// borrows it from its parent, or nil when p queues it on a batch of its
+// own. p's lock, which its parent shares when p may borrow, is held.
+func (p *Pipe) borrowLocked() *batch {
+	r := p.parent
+	switch {
+	case p.borrowing:
+		if p.nBorrowed < maxCarried {
+			return r.q.last
+		}
+		r.q.evict() // as many as a child borrows
+	case p.first == nil && !p.spent && p.family != nil && r.q.borrower == nil && p.q.batches.head == nil && lendable(r) && p.to == r.to && p.tx == r.tx:
+		h := r.openLocked()
+		r.q.borrower, p.borrowing, p.spent = p, true, true
+		return h
+	}
+	return nil
+}
+
+// reclaimLocked ends p's borrowing, if it borrows: its commands come back
+// to a batch at the head of its queue. p's lock is held.
+func (p *Pipe) reclaimLocked() {
+	if p.borrowing {
+		p.parent.q.evict()
+	}
+}
+
+// commit settles the commands q lent to c, its child, at c's Execute:
+// they stay where they are, and c's borrowed latch rides on the batch
+// that holds them. When that latch is watched (a Then or a waiter watches
+// one of their futures), they are evicted instead, to be handed up with
+// the rest of c's queue. q's lock is held.
+func (q *queue) commit(c *Pipe) {
+	if c.borrowed.ride(&q.last.latch) {
+		q.borrower, c.borrowing = nil, false
+		q.held += int(c.nBorrowed)
+		c.nBorrowed = 0
+		return
+	}
+	q.evict()
+}
+
+// evict moves the commands q lends, at the tail of its open batch, to a
+// batch at the head of the queue of the child that borrows them, with
+// their refusals and script calls, and closes the open batch: q's next
+// command opens a new one, so that evicting costs at most the commands of
+// one open batch. The child's borrowed latch opens with that batch. q's
+// lock is held.
+func (q *queue) evict() {
+	c := q.borrower
+	if c == nil {
+		return
+	}
+	h := q.last
+	q.borrower, q.last = nil, nil
+	cmds := h.store.Cmds()
+	from := len(cmds) - int(c.nBorrowed)
+	moved := cmds[from:]
+	b := &batch{to: h.to, n: c.nBorrowed, store: newStore()}
+	_ = b.store.BatchProcess(background, moved...)
+	h.moveExtra(b, moved)
+	h.store.Discard()
+	_ = h.store.BatchProcess(background, cmds[:from]...)
+	clear(moved)
+	h.n = int32(from)
+	if from == 0 { // h was opened for c
+		q.batches.cut(list[*batch]{h, h})
+		h.release()
+	}
+	if !c.borrowed.ride(&b.latch) { // watched
+		b.more().also = &c.borrowed
+	}
+	c.borrowing, c.nBorrowed = false, 0
+	cq := &c.q
+	b.next = cq.batches.head
+	cq.batches.head = b
+	if cq.batches.tail == nil {
+		cq.batches.tail, cq.last = b, b
+	}
+	cq.held += b.len()
+}
+
+// moveExtra moves the refusals and script calls of cmds, commands of h,
+// to b.
+func (h *batch) moveExtra(b *batch, cmds []redis.Cmder) {
+	if h.extra == nil {
+		return
+	}
+	var refusals []refusal
+	var scripts []scriptCall
+	h.extra.refusals, refusals = split(h.extra.refusals, cmds, func(r refusal) redis.Cmder { return r.cmd })
+	h.extra.scripts, scripts = split(h.extra.scripts, cmds, func(c scriptCall) redis.Cmder { return c.cmd })
+	if len(refusals) > 0 {
+		b.more().refusals = refusals
+	}
+	if len(scripts) > 0 {
+		b.more().scripts = scripts
+	}
+	if h.extra.refusals == nil && h.extra.scripts == nil && h.extra.also == nil {
+		h.extra = nil
+	}
+}
+
+// split returns those of xs whose command, as cmdOf gives it, is not
+// among cmds, and those whose command is, each in its order.
+func split[X any](xs []X, cmds []redis.Cmder, cmdOf func(X) redis.Cmder) (kept, moved []X) {
+	for _, x := range xs {
+		if slices.Contains(cmds, cmdOf(x)) {
+			moved = append(moved, x)
+		} else {
+			kept = append(kept, x)
+		}
+	}
+	return kept, moved
+}
 
 // canCarry reports whether b, the first batch a child hands up, may ride
 // on h, the parent's open batch: they go to the same connection in the

@@ -202,3 +202,102 @@ func TestBuildingBlocksWhenTheServerDies(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildingBlockInterrupted interrupts building blocks, children of a
+// root that have queued commands but not executed, in every way a caller
+// can: the root queues a command of its own, another child hands up, the
+// root executes, the block resets, a Then and a Wait watch its futures,
+// it queues more commands than a block usually does, and it queues a
+// script and a command go-redis refuses. Each block's commands go after
+// what the root holds at the block's Execute, or not at all, and every
+// future reads its own command's reply.
+func TestBuildingBlockInterrupted(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		c, _ := newClient(t, b.start(t))
+		root := redpipe.New(c)
+		var order []*redpipe.Future[int64] // INCRs of "seq", in the order they must run
+
+		early := redpipe.Pipeline(root)
+		late := early.Incr("seq")
+		other := redpipe.Pipeline(root)
+		order = append(order, other.Incr("seq"))
+		require.NoError(t, other.Execute(ctx))  // another block goes first
+		order = append(order, root.Incr("seq")) // then the root's own command
+		require.NoError(t, early.Execute(ctx))
+		order = append(order, late)
+		assert.Equal(t, 3, root.Len())
+
+		pending := redpipe.Pipeline(root) // not executed when the root executes
+		held := pending.Incr("seq")
+		assert.Equal(t, 1, pending.Len())
+		assert.Equal(t, 3, root.Len(), "a block's commands are not its root's before its Execute")
+		require.NoError(t, root.Execute(ctx))
+		for i, f := range order {
+			assert.Equal(t, int64(i+1), f.Val(), "INCR %d", i)
+		}
+		assert.ErrorIs(t, held.Err(), redpipe.ErrNotReady)
+		assert.ErrorContains(t, held.Err(), "queued on a pipe that has not executed")
+		require.NoError(t, pending.Execute(ctx))
+		assert.ErrorContains(t, held.Err(), "its root pipe has not executed")
+		require.NoError(t, root.Execute(ctx))
+		assert.Equal(t, int64(4), held.Val(), "sent with the root's next Execute")
+
+		reset := redpipe.Pipeline(root)
+		dropped := reset.Incr("never")
+		reset.Reset()
+		assert.ErrorIs(t, dropped.Err(), redpipe.ErrDiscarded)
+		require.NoError(t, reset.Execute(ctx))
+
+		watched := redpipe.Pipeline(root)
+		w := watched.Incr("w")
+		tenW := redpipe.Then(w, func(v int64) (int64, error) { return 10 * v, nil })
+		waited := make(chan int64)
+		wg := sync.WaitGroup{}
+		wg.Go(func() {
+			wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			v, err := w.Wait(wctx)
+			assert.NoError(t, err, "a Wait on a command evicted while watched")
+			waited <- v
+		})
+		root.Ping() // evicts watched's commands, watched from the start
+		require.NoError(t, watched.Execute(ctx))
+
+		big := redpipe.Pipeline(root)
+		var bigs []*redpipe.Future[int64]
+		for range 40 {
+			bigs = append(bigs, big.Incr("big"))
+		}
+		script := redpipe.NewScript("return redis.call('INCR', KEYS[1])")
+		ran := script.RunInt64(big, []string{"s"})
+		refused := big.Set("bad", struct{ A int }{1}, 0)
+		after := big.Incr("big")
+		root.Ping() // evicts them, with the script call and the refusal
+		require.NoError(t, big.Execute(ctx))
+
+		err := root.Execute(ctx)
+		require.Error(t, err, "the refused command fails the Execute")
+		assert.ErrorContains(t, refused.Err(), "can't marshal")
+		assert.Equal(t, int64(10), tenW.Val())
+		assert.Equal(t, int64(1), <-waited)
+		wg.Wait()
+		for i, f := range bigs {
+			assert.Equal(t, int64(i+1), f.Val())
+		}
+		assert.Equal(t, int64(1), ran.Val())
+		assert.Equal(t, int64(41), after.Val())
+		n, err := c.Exists(ctx, "never").Result()
+		require.NoError(t, err)
+		assert.Zero(t, n, "a reset block sent nothing")
+
+		require.NoError(t, c.ScriptFlush(ctx).Err())
+		fresh := redpipe.NewScript("return 7 + #KEYS")
+		block := redpipe.Pipeline(root)
+		seven := fresh.RunInt64(block, []string{"a"})
+		require.NoError(t, root.Execute(ctx)) // evicts the script call: the root has none to load
+		require.NoError(t, block.Execute(ctx))
+		require.NoError(t, root.Execute(ctx))
+		assert.Equal(t, int64(8), seven.Val(), "an evicted script call loads its script")
+	})
+}

@@ -127,13 +127,40 @@ type Pipe struct {
 	sending *sending // how it sends; nil: in one round trip per connection, unreported
 	auto    *flusher // set by AutoFlush: the root flushes itself (flush.go)
 
-	mu sync.Mutex // protects q and first
-	q  queue
+	// family is the lock that guards p when p shares its parent's (see
+	// guard); nil: mu. Immutable.
+	family *sync.Mutex
+	mu     sync.Mutex
+	q      queue // guarded by guard()
 
-	// first is the pipe's first batch, allocated with it, so that a child
-	// of a command or two is one allocation (BenchmarkBudget, the blocks
-	// rows); used once, by openLocked.
+	// first is the pipe's first batch, allocated with it (see withBatch);
+	// used once, by openLocked. nil for a child that borrows (nested.go).
+	first *batch
+
+	// A child that borrows its parent's open batch (nested.go): borrowing
+	// is set while its commands are there, spent once it has borrowed (a
+	// child borrows once), borrowed is what their futures settle with, and
+	// nBorrowed counts them. Guarded by guard().
+	borrowing, spent bool
+	nBorrowed        int32
+	borrowed         latch
+}
+
+// withBatch is a pipe made with its first batch in the same allocation, so
+// that a pipe that queues on a batch of its own is one allocation.
+type withBatch struct {
+	Pipe
 	first batch
+}
+
+// guard returns the lock that guards p's queue: its own, or, for a child
+// of a pipe without AutoFlush, at any depth, the one its family shares, so
+// that a building block takes one lock per command, and one to hand up.
+func (p *Pipe) guard() *sync.Mutex {
+	if p.family != nil {
+		return p.family
+	}
+	return &p.mu
 }
 
 // New returns a root pipe that sends its commands to c: a *redis.Client,
@@ -149,7 +176,9 @@ func New(c redis.UniversalClient, opts ...Option) *Pipe {
 
 // newRoot returns a root pipe that sends to, configured by o.
 func newRoot(to *target, o options) *Pipe {
-	p := &Pipe{to: to, tx: o.tx, sending: &defaultSending}
+	w := &withBatch{Pipe: Pipe{to: to, tx: o.tx, sending: &defaultSending}}
+	p := &w.Pipe
+	p.first = &w.first
 	if o.chunked || o.retryWrites || o.report != nil || o.auto != nil {
 		how := sending{sendPolicy{DefaultChunkSize, o.retryWrites, nil}, o.report}
 		if o.chunked {
@@ -241,8 +270,8 @@ func (p *Pipe) Execute(ctx context.Context) error {
 // a pipe's own in registration order; a child's appended when the child
 // executes. Reset drops them.
 func (p *Pipe) OnExecute(fn func()) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.guard().Lock()
+	defer p.guard().Unlock()
 	if p.admitLocked(0) == nil {
 		p.q.addCallback(fn)
 	}
@@ -251,9 +280,13 @@ func (p *Pipe) OnExecute(fn func()) {
 // Len returns the number of commands queued on p, including those its
 // children have handed to it, that p has not yet executed.
 func (p *Pipe) Len() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.q.len()
+	p.guard().Lock()
+	defer p.guard().Unlock()
+	n := p.q.len()
+	if p.borrowing {
+		n += int(p.nBorrowed)
+	}
+	return n
 }
 
 // Fail queues on p, in its place among p's commands, a command named name

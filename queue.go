@@ -15,6 +15,9 @@ type queue struct {
 	// last is the batch the pipe's own next command joins: the tail of
 	// batches, until a child's batches follow it; nil: a new batch.
 	last *batch
+	// borrower is the child that borrows the tail of last (see
+	// borrowLocked in nested.go); nil for none.
+	borrower *Pipe
 	// after holds the chains waiting to run and the callbacks, for the
 	// few queues that have any; nil for none.
 	after *after
@@ -139,16 +142,24 @@ type command[T any] interface {
 // whether its arguments need checking (see batch.add). A command that p
 // does not admit (see admitLocked) is not built: its future fails at once.
 func enqueue[T any, C command[T]](p *Pipe, name string, check bool, build func(*batch) C) *Future[T] {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.guard().Lock()
+	defer p.guard().Unlock()
 	if err := p.admitLocked(1); err != nil {
 		return Settled(*new(T), refusedErr(name, err))
+	}
+	if p.parent != nil {
+		if h := p.borrowLocked(); h != nil {
+			cmd := build(h)
+			h.add(cmd, name, check)
+			p.nBorrowed++
+			return newFuture[T](h, &p.borrowed, cmd)
+		}
 	}
 	b := p.openLocked()
 	cmd := build(b)
 	b.add(cmd, name, check)
 	p.q.held++
-	return newFuture[T](b, cmd)
+	return newFuture[T](b, &b.latch, cmd)
 }
 
 // refusedErr is the error of a command named name that a pipe did not
@@ -160,11 +171,12 @@ func refusedErr(name string, err error) error {
 // openLocked returns the batch p's next command joins, starting one if
 // needed.
 func (p *Pipe) openLocked() *batch {
+	p.q.evict()
 	if p.q.last != nil {
 		return p.q.last
 	}
-	b := &p.first
-	if b.to != nil { // taken: its futures may still be read
+	b := p.first
+	if b == nil || b.to != nil { // taken: its futures may still be read
 		b = new(batch)
 	}
 	b.to, b.store = p.target(), newStore()
@@ -206,14 +218,17 @@ func (q *queue) cut(run *queue) queue {
 	return queue{batches: run.batches, after: run.after, held: run.held}
 }
 
-// take empties p's queue and returns what it held.
+// take empties p's queue and returns what it held, the commands it
+// borrowed included.
 func (p *Pipe) take() queue {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.guard().Lock()
+	defer p.guard().Unlock()
+	p.reclaimLocked()
 	return p.takeLocked()
 }
 
 func (p *Pipe) takeLocked() queue {
+	p.q.evict()
 	q := p.q
 	p.q = queue{}
 	return q
@@ -252,11 +267,14 @@ func (q *queue) empty() bool {
 	return q.batches.head == nil && q.onlyBatches()
 }
 
-// len returns the number of commands in q.
+// len returns the number of commands in q, but those it lends.
 func (q *queue) len() int {
 	n := 0
 	for b := q.batches.head; b != nil; b = b.next {
 		n += b.len()
+	}
+	if q.borrower != nil {
+		n -= int(q.borrower.nBorrowed)
 	}
 	return n
 }

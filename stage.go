@@ -169,9 +169,9 @@ func (p *Pipe) runQueue(ctx context.Context, q queue) error {
 		q = s.take()
 	}
 	if len(waiting) > 0 {
-		p.mu.Lock()
+		p.guard().Lock()
 		kept := p.requeueLocked(waiting)
-		p.mu.Unlock()
+		p.guard().Unlock()
 		if !kept {
 			for _, ch := range waiting {
 				s.runSteps(ch.discard(ErrClosed))
