@@ -269,10 +269,14 @@ func (q *queue) commit(c *Pipe) {
 // one open batch. The child's borrowed latch opens with that batch. q's
 // lock is held.
 func (q *queue) evict() {
-	c := q.borrower
-	if c == nil {
-		return
+	if q.borrower != nil {
+		q.evictBorrower()
 	}
+}
+
+// evictBorrower is evict, when q lends.
+func (q *queue) evictBorrower() {
+	c := q.borrower
 	h := q.last
 	q.borrower, q.last = nil, nil
 	cmds := h.store.Cmds()
