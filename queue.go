@@ -147,7 +147,7 @@ func enqueue[T any, C command[T]](p *Pipe, name string, check bool, build func(*
 	if err := p.admitLocked(1); err != nil {
 		return Settled(*new(T), refusedErr(name, err))
 	}
-	if p.parent != nil {
+	if p.borrowing || p.first == nil && p.parent != nil {
 		if h := p.borrowLocked(); h != nil {
 			cmd := build(h)
 			h.add(cmd, name, check)
