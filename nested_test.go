@@ -3,6 +3,7 @@ package redpipe_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -299,5 +300,62 @@ func TestBuildingBlockInterrupted(t *testing.T) {
 		require.NoError(t, block.Execute(ctx))
 		require.NoError(t, root.Execute(ctx))
 		assert.Equal(t, int64(8), seven.Val(), "an evicted script call loads its script")
+	})
+}
+
+// TestBuildingBlocksWhileRootExecutes makes building blocks in several
+// goroutines while another executes their root again and again, evicting
+// the commands of blocks that have not executed yet: every INCR runs
+// once, each goroutine's in its order, and every future settles.
+func TestBuildingBlocksWhileRootExecutes(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		c, _ := newClient(t, b.start(t))
+		root := redpipe.New(c)
+		done := make(chan struct{})
+		executes := make(chan int)
+		started := make(chan struct{})
+		go func() {
+			n := 0
+			for {
+				select {
+				case <-done:
+					executes <- n
+					return
+				default:
+					assert.NoError(t, root.Execute(ctx))
+					if n++; n == 1 {
+						close(started)
+					}
+					runtime.Gosched()
+				}
+			}
+		}()
+		<-started
+		const workers, blocks = 4, 50
+		futures := make([][]*redpipe.Future[int64], workers)
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() {
+				key := fmt.Sprint("block", w)
+				for range blocks {
+					child := redpipe.Pipeline(root)
+					futures[w] = append(futures[w], child.Incr(key))
+					runtime.Gosched() // the root may execute between a block's commands
+					futures[w] = append(futures[w], child.Incr(key))
+					runtime.Gosched()
+					assert.NoError(t, child.Execute(ctx))
+				}
+			})
+		}
+		wg.Wait()
+		close(done)
+		t.Logf("%d executes while the blocks were made", <-executes)
+		require.NoError(t, root.Execute(ctx))
+		for w := range workers {
+			for i, f := range futures[w] {
+				require.Equal(t, int64(i+1), f.Val(), "worker %d, INCR %d", w, i)
+			}
+		}
 	})
 }
