@@ -111,7 +111,8 @@ func (t *target) label() string {
 // makes for the command, and sends nothing. Its Future, three words, is
 // allocated with its batch: a batch holds its first two futures, the
 // others come in blocks of up to 21, and a pipe's first batch is
-// allocated with the pipe.
+// allocated with the pipe, but for a child that borrows its root's batch
+// (see [Pipeline]).
 //
 // A Pipe may be used by several goroutines at once: they may queue
 // commands, make children and execute it concurrently; a root made with
