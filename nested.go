@@ -68,8 +68,8 @@ func Pipeline(parent *Pipe, opts ...Option) *Pipe {
 }
 
 // newChild returns a child of parent that sends to to, in parent's
-// transaction if any, made to borrow when borrows is set, else with a first
-// batch of its own. It shares its parent's lock when the parent shares it
+// transaction if any, made to borrow when borrows is set (parent is
+// lendable, and to is parent's), else with a first batch of its own. It shares its parent's lock when the parent shares it
 // (see sharesLock).
 func newChild(parent *Pipe, to *target, borrows bool) *Pipe {
 	var p *Pipe
@@ -231,7 +231,7 @@ func (p *Pipe) borrowLocked() *batch {
 			return r.q.last
 		}
 		r.q.evict() // as many as a child borrows
-	case p.first == nil && !p.spent && p.family != nil && r.q.borrower == nil && p.q.batches.head == nil && lendable(r) && p.to == r.to && p.tx == r.tx:
+	case p.first == nil && !p.spent && r.q.borrower == nil && p.q.batches.head == nil: // made to borrow (see newChild)
 		h := r.openLocked()
 		r.q.borrower, p.borrowing, p.spent = p, true, true
 		return h
