@@ -27,16 +27,17 @@ type caller struct {
 // watchLocked watches ctx, the context of the Execute that hands child to
 // p: if it ends before a flush takes child's commands, they leave p's
 // queue unsent. p.mu is held, and child is not joined yet.
-func (f *flusher) watchLocked(p *Pipe, ctx context.Context, child *queue) {
+func (f *flusher) watchLocked(ctx context.Context, child *queue) {
 	c := &caller{run: *child}
-	c.stop = context.AfterFunc(ctx, func() { f.giveUp(p, c, ctx.Err()) })
+	c.stop = context.AfterFunc(ctx, func() { f.giveUp(c, ctx.Err()) })
 	f.callers = append(f.callers, c)
 }
 
 // giveUp takes the hand-off of c off p's queue, unless a flush has taken
 // it, and fails its futures with ErrNotSent and err, the error of its
 // caller's context. Its callbacks are dropped.
-func (f *flusher) giveUp(p *Pipe, c *caller, err error) {
+func (f *flusher) giveUp(c *caller, err error) {
+	p := f.root
 	p.guard().Lock()
 	if c.taken {
 		p.guard().Unlock()

@@ -93,6 +93,7 @@ type flushPolicy struct {
 // would grow it again (BenchmarkPeers, at many goroutines).
 type flusher struct {
 	flushPolicy               // immutable
+	root        *Pipe         // the root it flushes; immutable
 	slots       chan struct{} // one token per flush in flight
 
 	// Guarded by the root's mu.
@@ -117,8 +118,8 @@ type flusher struct {
 
 // newFlusher returns the flusher of root.
 func newFlusher(pol flushPolicy, root *Pipe) *flusher {
-	f := &flusher{flushPolicy: pol, slots: make(chan struct{}, pol.k)}
-	f.flushing = func() { f.flush(root) }
+	f := &flusher{flushPolicy: pol, root: root, slots: make(chan struct{}, pol.k)}
+	f.flushing = f.flush
 	return f
 }
 
@@ -138,11 +139,11 @@ func (p *Pipe) admitLocked(n int) error {
 		return ErrClosed
 	case f.max > 0 && p.q.held+n > f.max:
 		if p.q.held > 0 && !f.due {
-			f.flushDue(p) // make room
+			f.flushDue() // make room
 		}
 		return fmt.Errorf("%w: it holds %d commands that no flush has taken, and %d more would pass MaxHeld (%d)", ErrFull, p.q.held, n, f.max)
 	}
-	f.queuedLocked(p, p.q.held+n)
+	f.queuedLocked(p.q.held + n)
 	return nil
 }
 
@@ -166,11 +167,11 @@ func (p *Pipe) joinLocked(ctx context.Context, child *queue) (spares, error) {
 	}
 	watched := f != nil && ctx != nil && ctx.Done() != nil
 	if watched {
-		f.watchLocked(p, ctx, child)
+		f.watchLocked(ctx, child)
 	}
 	if f != nil && child.after != nil {
 		for ch := child.after.chains.head; ch != nil; ch = ch.next {
-			f.watchSourceLocked(p, ch)
+			f.watchSourceLocked(ch)
 		}
 	}
 	return p.q.hand(child, p.target(), !watched, p.carryLimit(), p.parent == nil), nil
@@ -189,7 +190,7 @@ func (p *Pipe) sharesLock() bool { return p.auto == nil }
 // when they reach the root (joinLocked). p.mu is held.
 func (p *Pipe) chainedLocked(ch *chain) {
 	if p.auto != nil {
-		p.auto.watchSourceLocked(p, ch)
+		p.auto.watchSourceLocked(ch)
 	}
 }
 
@@ -197,7 +198,7 @@ func (p *Pipe) chainedLocked(ch *chain) {
 // flush in the caller's goroutine.
 func (p *Pipe) executeRoot(ctx context.Context) error {
 	if p.auto != nil {
-		return p.auto.execute(ctx, p)
+		return p.auto.execute(ctx)
 	}
 	return p.run(ctx)
 }
@@ -215,7 +216,7 @@ func (p *Pipe) requeueLocked(chains []*chain) bool {
 	p.q.requeue(chains)
 	if f != nil {
 		for _, ch := range chains {
-			f.watchSourceLocked(p, ch)
+			f.watchSourceLocked(ch)
 		}
 	}
 	return true
@@ -223,7 +224,8 @@ func (p *Pipe) requeueLocked(chains []*chain) bool {
 
 // watchSourceLocked makes a flush of p due when the source of ch, a chain
 // p holds, settles. p.mu is held.
-func (f *flusher) watchSourceLocked(p *Pipe, ch *chain) {
+func (f *flusher) watchSourceLocked(ch *chain) {
+	p := f.root
 	if ch.src == nil || ch.watched {
 		return
 	}
@@ -231,49 +233,50 @@ func (f *flusher) watchSourceLocked(p *Pipe, ch *chain) {
 	wake := step{seq: stepSeq.Add(1), run: func(*stage) {
 		p.guard().Lock()
 		defer p.guard().Unlock()
-		f.wakeLocked(p)
+		f.wakeLocked()
 	}}
 	if !ch.src.then(wake) {
-		f.wakeLocked(p) // settled meanwhile
+		f.wakeLocked() // settled meanwhile
 	}
 }
 
 // wakeLocked makes a flush of p due, unless one is or p is closing: Close
 // flushes once more after the flushes in flight. p.mu is held.
-func (f *flusher) wakeLocked(p *Pipe) {
+func (f *flusher) wakeLocked() {
 	if !f.due && !f.closed {
-		f.flushDue(p)
+		f.flushDue()
 	}
 }
 
 // queuedLocked starts a flush of p if one is due now that p holds held
 // commands, or arms the timer. p.mu is held.
-func (f *flusher) queuedLocked(p *Pipe, held int) {
+func (f *flusher) queuedLocked(held int) {
 	switch {
 	case f.due:
 	case f.d <= 0 || f.n > 0 && held >= f.n:
-		f.flushDue(p)
+		f.flushDue()
 	case f.timer == nil:
 		f.armed++
 		armed := f.armed
-		f.timer = time.AfterFunc(f.d, func() { f.expire(p, armed) })
+		f.timer = time.AfterFunc(f.d, func() { f.expire(armed) })
 	}
 }
 
 // expire starts the flush that the timer armed for the armed-th time was
 // for, unless a flush took the queue since.
-func (f *flusher) expire(p *Pipe, armed uint64) {
+func (f *flusher) expire(armed uint64) {
+	p := f.root
 	p.guard().Lock()
 	defer p.guard().Unlock()
 	if f.armed == armed && f.timer != nil && !f.due && !f.closed {
-		f.flushDue(p)
+		f.flushDue()
 	}
 }
 
 // flushDue makes a flush due, and starts a flushing goroutine for it
 // unless k are running: one of them takes it when its flush is done.
 // p.mu is held.
-func (f *flusher) flushDue(p *Pipe) {
+func (f *flusher) flushDue() {
 	f.due = true
 	if f.running < f.k {
 		f.running++
@@ -282,7 +285,8 @@ func (f *flusher) flushDue(p *Pipe) {
 }
 
 // flush is a flushing goroutine: it flushes as long as a flush is due.
-func (f *flusher) flush(p *Pipe) {
+func (f *flusher) flush() {
+	p := f.root
 	for {
 		f.slots <- struct{}{}
 		// Yield first: the goroutines ready to run queue their commands
@@ -290,7 +294,7 @@ func (f *flusher) flush(p *Pipe) {
 		// woken runs ahead of them, and would otherwise take a caller or
 		// two per flush while k flushes are in flight.
 		runtime.Gosched()
-		q, callers, ok := f.takeDue(p)
+		q, callers, ok := f.takeDue()
 		if !ok {
 			<-f.slots
 			return
@@ -305,7 +309,8 @@ func (f *flusher) flush(p *Pipe) {
 
 // takeDue takes p's queue if a flush is due; otherwise the calling
 // flushing goroutine ends.
-func (f *flusher) takeDue(p *Pipe) (queue, []*caller, bool) {
+func (f *flusher) takeDue() (queue, []*caller, bool) {
+	p := f.root
 	p.guard().Lock()
 	defer p.guard().Unlock()
 	if !f.due {
@@ -313,10 +318,10 @@ func (f *flusher) takeDue(p *Pipe) (queue, []*caller, bool) {
 		f.landLocked()
 		return queue{}, nil, false
 	}
-	if q, callers, ok := f.takeFrontLocked(p); ok {
+	if q, callers, ok := f.takeFrontLocked(); ok {
 		return q, callers, true
 	}
-	q, callers := f.takeLocked(p)
+	q, callers := f.takeLocked()
 	return q, callers, true
 }
 
@@ -333,7 +338,8 @@ const flushSize = 256
 // makes the rest due, when p holds more than that and no chain or
 // callback, which go with the whole queue. A caller's hand-off is never
 // cut in two. It reports whether it took them. p.mu is held.
-func (f *flusher) takeFrontLocked(p *Pipe) (queue, []*caller, bool) {
+func (f *flusher) takeFrontLocked() (queue, []*caller, bool) {
+	p := f.root
 	if f.k == 1 || p.q.held <= flushSize || !p.q.onlyBatches() {
 		return queue{}, nil, false
 	}
@@ -363,7 +369,7 @@ func (f *flusher) takeFrontLocked(p *Pipe) (queue, []*caller, bool) {
 		f.due = false
 		f.stopTimerLocked()
 	} else {
-		f.flushDue(p)
+		f.flushDue()
 	}
 	return q, callers[:n], true
 }
@@ -379,7 +385,8 @@ func (p *Pipe) carryLimit() int {
 
 // takeLocked empties p's queue for a flush and disarms the timer. It also
 // returns the callers whose hand-offs the queue holds, for unwatch.
-func (f *flusher) takeLocked(p *Pipe) (queue, []*caller) {
+func (f *flusher) takeLocked() (queue, []*caller) {
+	p := f.root
 	f.due = false
 	f.stopTimerLocked()
 	return p.takeLocked(), f.takeCallersLocked()
@@ -398,7 +405,8 @@ func (f *flusher) stopTimerLocked() {
 // before a slot is free, takes nothing: what p holds stays for the next
 // flush. The flush runs with a context that is never done, since it
 // sends what other goroutines queued too.
-func (f *flusher) execute(ctx context.Context, p *Pipe) error {
+func (f *flusher) execute(ctx context.Context) error {
+	p := f.root
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -421,7 +429,7 @@ func (f *flusher) execute(ctx context.Context, p *Pipe) error {
 		return err
 	}
 	p.guard().Lock()
-	q, callers := f.takeLocked(p)
+	q, callers := f.takeLocked()
 	p.guard().Unlock()
 	unwatch(callers)
 	return p.runQueue(context.WithoutCancel(ctx), q)
@@ -486,15 +494,15 @@ func (p *Pipe) Close(ctx context.Context) error {
 				return ctx.Err()
 			}
 		}
-		return f.waitLanded(ctx, p)
+		return f.waitLanded(ctx)
 	}
 	defer close(ended)
 	var errs []error
 	flush := func() {
-		f.c.try("a flush", func() { errs = append(errs, f.execute(ctx, p)) })
+		f.c.try("a flush", func() { errs = append(errs, f.execute(ctx)) })
 	}
 	flush()
-	if ctx.Err() == nil && f.waitLanded(ctx, p) == nil {
+	if ctx.Err() == nil && f.waitLanded(ctx) == nil {
 		flush() // the chains that the flushes in flight settled the futures of
 	}
 	p.guard().Lock()
@@ -514,7 +522,8 @@ func (p *Pipe) Close(ctx context.Context) error {
 
 // waitLanded waits until no flush runs and no Execute is under way on p,
 // or ctx is done.
-func (f *flusher) waitLanded(ctx context.Context, p *Pipe) error {
+func (f *flusher) waitLanded(ctx context.Context) error {
+	p := f.root
 	for {
 		p.guard().Lock()
 		if f.running+f.executing == 0 {
