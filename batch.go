@@ -79,8 +79,8 @@ func (b *batch) len() int { return int(b.n) }
 type extra struct {
 	refusals []refusal
 	scripts  []scriptCall
-	// also is the borrowed latch of a child whose commands were evicted
-	// into the batch while a step or a waiter watched it: it opens with
+	// also is the latch of a loan whose commands were evicted into the
+	// batch while a step or a waiter watched it: it opens with
 	// the batch's (see evict in nested.go).
 	also *latch
 }

@@ -439,7 +439,6 @@ func (f *flusher) execute(ctx context.Context) error {
 // AutoFlush, the hand-offs of its callers go with it.
 func (p *Pipe) takeAll() queue {
 	p.guard().Lock()
-	p.reclaimLocked()
 	q := p.takeLocked()
 	var callers []*caller
 	if p.auto != nil {

@@ -70,7 +70,7 @@ type future struct {
 
 // newFuture returns the future of cmd, a command of b whose reply is a T,
 // which settles with l: b's latch, or, for a command b holds for a child
-// that borrows it, the child's borrowed latch.
+// that borrows it, the latch of the child's loan.
 func newFuture[T any](b *batch, l *latch, cmd result[T]) *Future[T] {
 	f := b.future()
 	f.src, f.latch = cmd, l

@@ -34,14 +34,35 @@ import (
 //	pipe := redpipe.Pipeline(parent) // parent may be nil
 //	defer pipe.Execute(ctx)
 //
-// A child of a root made without AutoFlush costs one small allocation: it
-// queues its first commands on the root's open batch, where its Execute
-// leaves them. Another child costs one allocation, which also holds the
-// futures of its first two commands; its Execute adds a few commands to
-// its parent's open batch, on which its own batch then rides. Either way
-// a future reads its own command, and a kept future keeps the batch that
-// holds it in memory.
+// A child of a root made without AutoFlush, made with no option, costs no
+// allocation of its own when it does not outlive the function that made
+// it, as in the lines above: Pipeline inlines, and the Go compiler keeps
+// such a pipe on the goroutine's stack. It queues its first commands on
+// the root's open batch, where its Execute leaves them; the record of
+// that loan comes from the root, eight to an allocation. Another child
+// costs one allocation, which also holds the futures of its first two
+// commands; its Execute adds a few commands to its parent's open batch,
+// on which its own batch then rides. Either way a future reads its own
+// command, and a kept future keeps the batch that holds it in memory.
 func Pipeline(parent *Pipe, opts ...Option) *Pipe {
+	return new(Pipe).under(parent, opts) // inlined: the new Pipe may stay on the caller's stack
+}
+
+// under makes p, a zero Pipe, a child of parent that may borrow, and
+// returns it, when parent is lendable and there is no option; otherwise
+// it returns the pipe pipeline makes, and p is left unused.
+func (p *Pipe) under(parent *Pipe, opts []Option) *Pipe {
+	if parent == nil || len(opts) > 0 || !lendable(parent) {
+		return pipeline(parent, opts)
+	}
+	*p = Pipe{parent: parent, to: parent.to, tx: parent.tx, mu: parent.mu} // a nil mu is the zero Pipe's lock (see guard), as in parent
+	return p
+}
+
+// pipeline is Pipeline but for a child that may borrow (see under): a root, a child
+// made with options, or a child of a child or of a root made with
+// AutoFlush.
+func pipeline(parent *Pipe, opts []Option) *Pipe {
 	if parent == nil {
 		o := collect(opts)
 		to := &defaultTarget
@@ -50,7 +71,7 @@ func Pipeline(parent *Pipe, opts ...Option) *Pipe {
 		}
 		return newRoot(to, o)
 	}
-	p := newChild(parent, parent.to, len(opts) == 0 && lendable(parent))
+	p := newChild(parent, parent.to, false)
 	if len(opts) > 0 {
 		o := collect(opts)
 		switch {
@@ -68,20 +89,20 @@ func Pipeline(parent *Pipe, opts ...Option) *Pipe {
 }
 
 // newChild returns a child of parent that sends to to, in parent's
-// transaction if any, made to borrow when borrows is set (parent is
-// lendable, and to is parent's), else with a first batch of its own. It shares its parent's lock when the parent shares it
-// (see sharesLock).
+// transaction if any: one that may borrow when borrows is set (parent is
+// lendable, and to is parent's), else one with a first batch of its own.
+// It shares its parent's lock when the parent shares it (see sharesLock).
 func newChild(parent *Pipe, to *target, borrows bool) *Pipe {
-	var p *Pipe
 	if borrows {
-		p = &Pipe{parent: parent, to: to, tx: parent.tx}
-	} else {
-		w := &withBatch{Pipe: Pipe{parent: parent, to: to, tx: parent.tx}}
-		p = &w.Pipe
-		p.first = &w.first
+		return &Pipe{parent: parent, to: to, tx: parent.tx, mu: parent.guard()}
 	}
+	w := &withBatch{Pipe: Pipe{parent: parent, to: to, tx: parent.tx}}
+	p := &w.Pipe
+	p.first = &w.first
 	if parent.sharesLock() {
-		p.family = parent.guard()
+		p.mu = parent.guard()
+	} else {
+		p.mu = &w.mu
 	}
 	return p
 }
@@ -119,8 +140,8 @@ func (p *Pipe) handUp(ctx context.Context) error {
 		}
 		return r.absorb(ctx, &q)
 	}
-	if p.borrowing {
-		r.q.commit(p)
+	if l := p.loan; l != nil && l.back == nil && r.q.commit(l) {
+		p.loan = nil
 	}
 	q := p.takeLocked()
 	if q.empty() {
@@ -207,12 +228,14 @@ const maxCarried = 16
 // Borrowing. A building block, a child of a root that queues a few
 // commands, needs no batch of its own: it borrows the tail of its root's
 // open batch, under the lock they share. Its commands are built there,
-// once, while its futures read its borrowed latch, which says that the
-// child has not executed. Its Execute commits them where they are, in
+// once, while its futures read the latch of its loan, which says that the
+// child has not executed. The root, not the child, holds the loan, so
+// that nothing the root keeps points at the child: the child may stay on
+// its goroutine's stack. Its Execute commits them where they are, in
 // constant time: that latch then rides on the open batch's. Whatever else
 // changes the root's queue first evicts the borrowed commands into a
-// batch at the head of the child's queue, as if the child had queued them
-// there: they go after what the root holds at the child's Execute, or not
+// batch of their own, which the child takes back to the head of its queue
+// the next time it uses it, as if it had queued them there: they go after what the root holds at the child's Execute, or not
 // at all. One child borrows at a time; the others queue on batches of
 // their own.
 
@@ -220,90 +243,133 @@ const maxCarried = 16
 // borrow: parent is a root without AutoFlush.
 func lendable(parent *Pipe) bool { return parent.parent == nil && parent.sharesLock() }
 
+// loan is what a root lends a child: the tail of its open batch, where the
+// child's first commands are built.
+type loan struct {
+	latch latch  // what the borrowed commands' futures settle with
+	n     int32  // the commands borrowed
+	back  *batch // where evict moved them, for the child to take back; nil until then
+}
+
+// loanBlock is how many loans a root makes at once: a loan is read by the
+// futures it made, after its child is gone, and so it is never reused.
+const loanBlock = 8
+
+// len returns the number of commands l holds for its child: those
+// borrowed, or those evict moved; 0 for a nil l.
+func (l *loan) len() int {
+	switch {
+	case l == nil:
+		return 0
+	case l.back != nil:
+		return l.back.len()
+	}
+	return int(l.n)
+}
+
+// lendLocked returns a new loan of p, a root, for a child. p's lock is held.
+func (p *Pipe) lendLocked() *loan {
+	if len(p.loans) == 0 {
+		p.loans = make([]loan, loanBlock)
+	}
+	l := &p.loans[0]
+	p.loans = p.loans[1:]
+	p.q.loan = l
+	return l
+}
+
 // borrowLocked returns the batch p's next command is built on when p
 // borrows it from its parent, or nil when p queues it on a batch of its
 // own. p's lock, which its parent shares when p may borrow, is held.
 func (p *Pipe) borrowLocked() *batch {
 	r := p.parent
-	switch {
-	case p.borrowing:
-		if p.nBorrowed < maxCarried {
+	if l := p.loan; l != nil {
+		if l.back == nil && l.n < maxCarried {
 			return r.q.last
 		}
-		r.q.evict() // as many as a child borrows
-	case p.first == nil && !p.spent && r.q.borrower == nil && p.q.batches.head == nil: // made to borrow (see newChild)
-		h := r.openLocked()
-		r.q.borrower, p.borrowing, p.spent = p, true, true
-		return h
+		p.reclaimLocked() // as many as a child borrows
+		return nil
 	}
-	return nil
+	if r.q.loan != nil || p.q.batches.head != nil {
+		return nil
+	}
+	h := r.openLocked()
+	p.loan = r.lendLocked()
+	return h
 }
 
-// reclaimLocked ends p's borrowing, if it borrows: its commands come back
-// to a batch at the head of its queue. p's lock is held.
+// reclaimLocked ends p's loan, if it has one: its commands come back to a
+// batch at the head of p's queue. p's lock is held.
 func (p *Pipe) reclaimLocked() {
-	if p.borrowing {
-		p.parent.q.evict()
-	}
-}
-
-// commit settles the commands q lent to c, its child, at c's Execute:
-// they stay where they are, and c's borrowed latch rides on the batch
-// that holds them. When that latch is watched (a Then or a waiter watches
-// one of their futures), they are evicted instead, to be handed up with
-// the rest of c's queue. q's lock is held.
-func (q *queue) commit(c *Pipe) {
-	if c.borrowed.ride(&q.last.latch) {
-		q.borrower, c.borrowing = nil, false
-		q.held += int(c.nBorrowed)
-		c.nBorrowed = 0
+	l := p.loan
+	if l == nil {
 		return
 	}
-	q.evict()
+	if l.back == nil {
+		p.parent.q.evict() // l is its root's loan
+	}
+	b := l.back
+	p.loan, l.back = nil, nil
+	q := &p.q
+	b.next = q.batches.head
+	q.batches.head = b
+	if q.batches.tail == nil {
+		q.batches.tail, q.last = b, b
+	}
+	q.held += b.len()
 }
 
-// evict moves the commands q lends, at the tail of its open batch, to a
-// batch at the head of the queue of the child that borrows them, with
-// their refusals and script calls, and closes the open batch: q's next
-// command opens a new one, so that evicting costs at most the commands of
-// one open batch. The child's borrowed latch opens with that batch. q's
-// lock is held.
+// commit settles l, a loan of q's to a child, at the child's Execute, and
+// reports whether it did: the borrowed commands stay where they are, and
+// l's latch rides on the batch that holds them. When that latch is
+// watched (a Then or a waiter watches one of their futures), they are
+// evicted instead, to be handed up with the rest of the child's queue.
+// q's lock is held.
+func (q *queue) commit(l *loan) bool {
+	if l.latch.ride(&q.last.latch) {
+		q.loan = nil
+		q.held += int(l.n)
+		return true
+	}
+	q.evict()
+	return false
+}
+
+// evict moves the commands of q's loan, at the tail of its open batch, to
+// a batch of their own, for the child that borrows them to take back (see
+// reclaimLocked), with their refusals and script calls, and closes the
+// open batch: q's next command opens a new one, so that evicting costs at
+// most the commands of one open batch. The loan's latch opens with that
+// batch. q's lock is held.
 func (q *queue) evict() {
-	if q.borrower != nil {
-		q.evictBorrower()
+	if q.loan != nil {
+		q.evictLoan()
 	}
 }
 
-// evictBorrower is evict, when q lends.
-func (q *queue) evictBorrower() {
-	c := q.borrower
+// evictLoan is evict, when q lends.
+func (q *queue) evictLoan() {
+	l := q.loan
 	h := q.last
-	q.borrower, q.last = nil, nil
+	q.loan, q.last = nil, nil
 	cmds := h.store.Cmds()
-	from := len(cmds) - int(c.nBorrowed)
+	from := len(cmds) - int(l.n)
 	moved := cmds[from:]
-	b := &batch{to: h.to, n: c.nBorrowed, store: newStore()}
+	b := &batch{to: h.to, n: l.n, store: newStore()}
 	_ = b.store.BatchProcess(background, moved...)
 	h.moveExtra(b, moved)
 	h.store.Discard()
 	_ = h.store.BatchProcess(background, cmds[:from]...)
 	clear(moved)
 	h.n = int32(from)
-	if from == 0 { // h was opened for c
+	if from == 0 { // h was opened for l
 		q.batches.cut(list[*batch]{h, h})
 		h.release()
 	}
-	if !c.borrowed.ride(&b.latch) { // watched
-		b.more().also = &c.borrowed
+	if !l.latch.ride(&b.latch) { // watched
+		b.more().also = &l.latch
 	}
-	c.borrowing, c.nBorrowed = false, 0
-	cq := &c.q
-	b.next = cq.batches.head
-	cq.batches.head = b
-	if cq.batches.tail == nil {
-		cq.batches.tail, cq.last = b, b
-	}
-	cq.held += b.len()
+	l.back = b
 }
 
 // moveExtra moves the refusals and script calls of cmds, commands of h,

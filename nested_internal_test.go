@@ -11,18 +11,8 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// latchOf returns the latch the futures of child's first commands read:
-// its borrowed latch when it borrowed, else its first batch's.
-func latchOf(child *Pipe) *latch {
-	if child.first == nil {
-		return &child.borrowed
-	}
-	return &child.first.latch
-}
-
-// ridesOn reports whether the first commands of child ride on host.
-func ridesOn(child *Pipe, host *batch) bool {
-	l := latchOf(child)
+// ridesOn reports whether the commands whose futures read l ride on host.
+func ridesOn(l *latch, host *batch) bool {
 	return l.state.Load()&^watched == riding && l.src == &host.latch
 }
 
@@ -44,14 +34,14 @@ func TestChildrenRide(t *testing.T) {
 		want = append(want, int64(len(want)+1))
 	}
 
-	block := func() *Pipe { // a building block of two commands
+	block := func() *latch { // a building block of two commands; the latch its futures read
 		child := Pipeline(root)
 		incr(child)
 		incr(child)
 		if err := child.Execute(ctx); err != nil {
 			t.Fatal(err)
 		}
-		return child
+		return got[len(got)-1].latch
 	}
 	block() // the root holds nothing: the child's batch becomes its open batch
 	host := root.q.last
@@ -59,7 +49,7 @@ func TestChildrenRide(t *testing.T) {
 		t.Fatalf("after the first block, the root's open batch is %p holding %d; want the block's batch", host, host.n)
 	}
 	incr(root) // joins the block's batch
-	riders := []*Pipe{block(), block()}
+	riders := []*latch{block(), block()}
 	for _, r := range riders {
 		if !ridesOn(r, host) {
 			t.Fatal("a block did not ride on the root's open batch")
@@ -101,7 +91,7 @@ func TestChildrenRide(t *testing.T) {
 	if err := early.Execute(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if !ridesOn(rider, rode) || latchOf(early).state.Load()&^watched == riding || root.q.batches.tail.n != 1 || root.q.batches.tail.also() != latchOf(early) {
+	if !ridesOn(rider, rode) || w.latch.state.Load()&^watched == riding || root.q.batches.tail.n != 1 || root.q.batches.tail.also() != w.latch {
 		t.Fatal("a batch watched by a Then rode, or one that was not did not")
 	}
 	if n := root.q.len(); n != len(want)+2 {

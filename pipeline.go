@@ -128,29 +128,30 @@ type Pipe struct {
 	sending *sending // how it sends; nil: in one round trip per connection, unreported
 	auto    *flusher // set by AutoFlush: the root flushes itself (flush.go)
 
-	// family is the lock that guards p when p shares its parent's (see
-	// guard); nil: mu. Immutable.
-	family *sync.Mutex
-	mu     sync.Mutex
-	q      queue // guarded by guard()
+	// mu is the lock that guards q: the pipe's own, or, for a child that
+	// shares its parent's (see sharesLock), its parent's; nil for the zero
+	// Pipe (see guard). Immutable. A pipe holds its lock by pointer, so
+	// that no lock is taken on the pipe itself, and a building block's
+	// pipe may stay on its goroutine's stack.
+	mu *sync.Mutex
+	q  queue // guarded by mu
 
 	// first is the pipe's first batch, allocated with it (see withBatch);
 	// used once, by openLocked. nil for a child that borrows (nested.go).
 	first *batch
 
-	// A child that borrows its parent's open batch (nested.go): borrowing
-	// is set while its commands are there, spent once it has borrowed (a
-	// child borrows once), borrowed is what their futures settle with, and
-	// nBorrowed counts them. Guarded by guard().
-	borrowing, spent bool
-	nBorrowed        int32
-	borrowed         latch
+	// loan is what p borrows from its root (nested.go); nil for none.
+	// loans are those the root has yet to lend. Guarded by mu.
+	loan  *loan
+	loans []loan
 }
 
-// withBatch is a pipe made with its first batch in the same allocation, so
-// that a pipe that queues on a batch of its own is one allocation.
+// withBatch is a pipe made with its lock and its first batch in the same
+// allocation, so that a pipe that queues on a batch of its own is one
+// allocation.
 type withBatch struct {
 	Pipe
+	mu    sync.Mutex
 	first batch
 }
 
@@ -158,11 +159,17 @@ type withBatch struct {
 // of a pipe without AutoFlush, at any depth, the one its family shares, so
 // that a building block takes one lock per command, and one to hand up.
 func (p *Pipe) guard() *sync.Mutex {
-	if p.family != nil {
-		return p.family
+	if p.mu == nil {
+		return &zeroLock
 	}
-	return &p.mu
+	return p.mu
 }
+
+// zeroLock is the lock of every zero Pipe and of its children: a zero Pipe
+// has no lock of its own, and a lock made at its first use would be a
+// write that races with other goroutines' first use. No code holds two
+// pipes' locks at once, so sharing one costs only contention.
+var zeroLock sync.Mutex
 
 // New returns a root pipe that sends its commands to c: a *redis.Client,
 // *redis.ClusterClient, *redis.Ring or any other [redis.UniversalClient].
@@ -180,6 +187,7 @@ func newRoot(to *target, o options) *Pipe {
 	w := &withBatch{Pipe: Pipe{to: to, tx: o.tx, sending: &defaultSending}}
 	p := &w.Pipe
 	p.first = &w.first
+	p.mu = &w.mu
 	if o.chunked || o.retryWrites || o.report != nil || o.auto != nil {
 		how := sending{sendPolicy{DefaultChunkSize, o.retryWrites, nil}, o.report}
 		if o.chunked {
@@ -283,11 +291,7 @@ func (p *Pipe) OnExecute(fn func()) {
 func (p *Pipe) Len() int {
 	p.guard().Lock()
 	defer p.guard().Unlock()
-	n := p.q.len()
-	if p.borrowing {
-		n += int(p.nBorrowed)
-	}
-	return n
+	return p.q.len() + p.loan.len()
 }
 
 // Fail queues on p, in its place among p's commands, a command named name

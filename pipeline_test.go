@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -426,6 +427,45 @@ func TestZeroPipeIsADefaultRoot(t *testing.T) {
 		require.NoError(t, p.Execute(ctx))
 		assert.Equal(t, int64(1), f.Val())
 		assert.Equal(t, int64(1), trips.trips.Load())
+	})
+}
+
+// TestZeroPipesConcurrently queues on two zero Pipes from several
+// goroutines at once, directly and through building blocks: each is a
+// root that guards its queue, and the commands of each goroutine run in
+// its order.
+func TestZeroPipesConcurrently(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		c, _ := newClient(t, b.start(t))
+		require.NoError(t, redpipe.Connect(c))
+		t.Cleanup(func() { redpipe.Disconnect("") })
+		var pipes [2]redpipe.Pipe
+		const workers, each = 4, 25
+		var wg sync.WaitGroup
+		futures := make([][]*redpipe.Future[int64], workers)
+		for w := range workers {
+			wg.Go(func() {
+				p := &pipes[w%2]
+				key := fmt.Sprint("zero", w)
+				for i := range each {
+					if i%2 == 0 {
+						futures[w] = append(futures[w], p.Incr(key))
+					} else {
+						futures[w] = append(futures[w], incrAndExpire(ctx, p, key))
+					}
+				}
+			})
+		}
+		wg.Wait()
+		for i := range pipes {
+			require.NoError(t, pipes[i].Execute(ctx))
+		}
+		for w, fs := range futures {
+			for i, f := range fs {
+				assert.Equal(t, int64(i+1), f.Val(), "worker %d, INCR %d", w, i)
+			}
+		}
 	})
 }
 

@@ -15,9 +15,9 @@ type queue struct {
 	// last is the batch the pipe's own next command joins: the tail of
 	// batches, until a child's batches follow it; nil: a new batch.
 	last *batch
-	// borrower is the child that borrows the tail of last (see
-	// borrowLocked in nested.go); nil for none.
-	borrower *Pipe
+	// loan is what a child borrows at the tail of last (see borrowLocked
+	// in nested.go); nil for none.
+	loan *loan
 	// after holds the chains waiting to run and the callbacks, for the
 	// few queues that have any; nil for none.
 	after *after
@@ -147,12 +147,12 @@ func enqueue[T any, C command[T]](p *Pipe, name string, check bool, build func(*
 	if err := p.admitLocked(1); err != nil {
 		return Settled(*new(T), refusedErr(name, err))
 	}
-	if p.borrowing || p.first == nil && p.parent != nil {
+	if p.first == nil && p.parent != nil {
 		if h := p.borrowLocked(); h != nil {
 			cmd := build(h)
 			h.add(cmd, name, check)
-			p.nBorrowed++
-			return newFuture[T](h, &p.borrowed, cmd)
+			p.loan.n++
+			return newFuture[T](h, &p.loan.latch, cmd)
 		}
 	}
 	b := p.openLocked()
@@ -223,12 +223,14 @@ func (q *queue) cut(run *queue) queue {
 func (p *Pipe) take() queue {
 	p.guard().Lock()
 	defer p.guard().Unlock()
-	p.reclaimLocked()
 	return p.takeLocked()
 }
 
+// takeLocked is take with p's lock held. A root's loan is evicted first,
+// and a child's taken back.
 func (p *Pipe) takeLocked() queue {
 	p.q.evict()
+	p.reclaimLocked()
 	q := p.q
 	p.q = queue{}
 	return q
@@ -273,8 +275,8 @@ func (q *queue) len() int {
 	for b := q.batches.head; b != nil; b = b.next {
 		n += b.len()
 	}
-	if q.borrower != nil {
-		n -= int(q.borrower.nBorrowed)
+	if q.loan != nil {
+		n -= int(q.loan.n)
 	}
 	return n
 }

@@ -28,8 +28,8 @@ var stepSeq atomic.Uint64
 
 // stage is what steps run with in a root's Execute.
 type stage struct {
-	ctx  context.Context
-	root *Pipe // nil outside an Execute (Reset), where no Chain function runs
+	ctx context.Context
+	to  *target // where the root sends; nil outside an Execute (Reset), where no Chain function runs
 	// next collects the commands, chains and callbacks of the next stage:
 	// it is the parent of every Chain function's next pipe. Made by the
 	// first Chain function that runs (see collector).
@@ -56,7 +56,12 @@ const stageBatches = 8
 // collector returns s.next, making it if needed.
 func (s *stage) collector() *Pipe {
 	if s.next == nil {
-		s.next = &Pipe{to: s.root.to}
+		c := &struct {
+			Pipe
+			mu sync.Mutex
+		}{Pipe: Pipe{to: s.to}}
+		c.Pipe.mu = &c.mu
+		s.next = &c.Pipe
 	}
 	return s.next
 }
@@ -119,7 +124,7 @@ func (p *Pipe) run(ctx context.Context) error {
 // runQueue is run on q, taken from p.
 func (p *Pipe) runQueue(ctx context.Context, q queue) error {
 	s := stages.Get().(*stage)
-	s.ctx, s.root = ctx, p
+	s.ctx, s.to = ctx, p.to
 	var how sending
 	if p.sending != nil {
 		how = *p.sending

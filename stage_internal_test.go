@@ -38,8 +38,8 @@ func TestStageReused(t *testing.T) {
 		s := stages.Get().(*stage)
 		taken = append(taken, s)
 		switch {
-		case s.ctx != nil, s.root != nil, s.next != nil:
-			t.Errorf("a pooled stage keeps its context, root or collector: %v, %p, %p", s.ctx, s.root, s.next)
+		case s.ctx != nil, s.to != nil, s.next != nil:
+			t.Errorf("a pooled stage keeps its context, target or collector: %v, %p, %p", s.ctx, s.to, s.next)
 		case s.one[0].client != nil, s.one[0].plain != nil, s.c.first != nil:
 			t.Errorf("a pooled stage keeps its route or its panic")
 		}
