@@ -189,6 +189,17 @@ type refusal struct {
 	name string // the command's name, from its method: go-redis may leave its args empty
 }
 
+// added records the command just built on b's store when go-redis stored
+// it and check is false (see add): most commands. It reports whether it
+// did; otherwise the caller calls add. It inlines.
+func (b *batch) added(check bool) bool {
+	if n := int32(b.store.Len()); n != b.n && !check {
+		b.n = n
+		return true
+	}
+	return false
+}
+
 // add records cmd, just built on b.store by the method named name, and
 // refuses it when go-redis did not store it (it refused to build it) or,
 // when check is set, would not write one of its arguments. check is false

@@ -131,10 +131,16 @@ func newFlusher(pol flushPolicy, root *Pipe) *flusher {
 // ErrFull when they do not fit. There it also starts a flush when one is
 // due.
 func (p *Pipe) admitLocked(n int) error {
-	f := p.auto
-	switch {
-	case f == nil:
+	if p.auto == nil {
 		return nil
+	}
+	return p.auto.admitLocked(n)
+}
+
+// admitLocked is admitLocked of f's root.
+func (f *flusher) admitLocked(n int) error {
+	p := f.root
+	switch {
 	case f.closed:
 		return ErrClosed
 	case f.max > 0 && p.q.held+n > f.max:

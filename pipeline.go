@@ -107,18 +107,19 @@ func (t *target) label() string {
 // ends a root made with [AutoFlush], and [Pipe.Do] queues any command by
 // its words. Every other method is a command, one per go-redis command,
 // with go-redis's name and parameters less the context (commands_gen.go;
-// go-redis's [redis.Cmdable] documents them). Each command costs the allocations go-redis
-// makes for the command, and sends nothing. Its Future, three words, is
-// allocated with its batch: a batch holds its first two futures, the
-// others come in blocks of up to 21, and a pipe's first batch is
-// allocated with the pipe, but for a child that borrows its root's batch
-// (see [Pipeline]).
+// go-redis's [redis.Cmdable] documents them). Each command costs the
+// allocations go-redis makes for the command, and sends nothing. Its
+// Future, three words, is allocated with its batch: a batch holds its
+// first two futures, the others come in blocks of up to 21, and a pipe's
+// first batch is allocated with the pipe, but for a child that borrows its
+// root's batch (see [Pipeline]).
 //
 // A Pipe may be used by several goroutines at once: they may queue
 // commands, make children and execute it concurrently; a root made with
 // [AutoFlush] executes itself, for goroutines that share it. The zero
-// value is a root on the default connection, like Pipeline(nil). A Pipe
-// must not be copied after first use.
+// value is a root on the default connection, like Pipeline(nil), but that
+// zero Pipes share one lock: roots that goroutines use apart are better
+// made by Pipeline(nil). A Pipe must not be copied after first use.
 type Pipe struct {
 	parent *Pipe   // nil for a root; immutable
 	to     *target // immutable; nil: defaultTarget

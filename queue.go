@@ -150,14 +150,18 @@ func enqueue[T any, C command[T]](p *Pipe, name string, check bool, build func(*
 	if p.first == nil && p.parent != nil {
 		if h := p.borrowLocked(); h != nil {
 			cmd := build(h)
-			h.add(cmd, name, check)
+			if !h.added(check) {
+				h.add(cmd, name, check)
+			}
 			p.loan.n++
 			return newFuture[T](h, &p.loan.latch, cmd)
 		}
 	}
 	b := p.openLocked()
 	cmd := build(b)
-	b.add(cmd, name, check)
+	if !b.added(check) {
+		b.add(cmd, name, check)
+	}
 	p.q.held++
 	return newFuture[T](b, &b.latch, cmd)
 }
@@ -171,6 +175,14 @@ func refusedErr(name string, err error) error {
 // openLocked returns the batch p's next command joins, starting one if
 // needed.
 func (p *Pipe) openLocked() *batch {
+	if p.q.loan == nil && p.q.last != nil { // most commands
+		return p.q.last
+	}
+	return p.openNewLocked()
+}
+
+// openNewLocked is openLocked when p lends or has no open batch.
+func (p *Pipe) openNewLocked() *batch {
 	p.q.evict()
 	if p.q.last != nil {
 		return p.q.last
