@@ -164,6 +164,7 @@ func (p *Pipe) absorb(ctx context.Context, child *queue) error {
 
 // absorbLocked is absorb with p's lock held, which it releases.
 func (p *Pipe) absorbLocked(ctx context.Context, child *queue) error {
+	p.reclaimLocked() // what p borrowed goes before child's commands
 	if p.parent == nil && child.batches.head != nil {
 		for b := child.batches.head.next; b != nil; b = b.next {
 			b.reachRoot() // the first's is up to hand: it may ride instead
@@ -235,9 +236,10 @@ const maxCarried = 16
 // constant time: that latch then rides on the open batch's. Whatever else
 // changes the root's queue first evicts the borrowed commands into a
 // batch of their own, which the child takes back to the head of its queue
-// the next time it uses it, as if it had queued them there: they go after what the root holds at the child's Execute, or not
-// at all. One child borrows at a time; the others queue on batches of
-// their own.
+// the next time it uses it, as if it had queued them there: they go after
+// what the root holds at the child's Execute, or not at all. A child
+// takes its commands back too before its own children's join its queue.
+// One child borrows at a time; the others queue on batches of their own.
 
 // lendable reports whether a child of parent made with no option may
 // borrow: parent is a root without AutoFlush.

@@ -393,3 +393,33 @@ func TestBuildingBlockAllocates(t *testing.T) {
 		t.Errorf("a building block allocates %.2f times more than its two commands on the root (%.0f allocations against %.0f); want at most 0.25", extra, viaBlocks, onRoot)
 	}
 }
+
+// TestBlockWithinBlock checks order when a building block calls another on
+// its own pipe between two of its commands: the three run in the order
+// they were queued, whether the outer block borrows its root's batch or
+// not (the root queued a command after it began).
+func TestBlockWithinBlock(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		c, _ := newClient(t, b.start(t))
+		root := redpipe.New(c)
+		outer := func(parent *redpipe.Pipe, key string, interrupt bool) []*redpipe.Future[int64] {
+			pipe := redpipe.Pipeline(parent)
+			defer pipe.Execute(ctx)
+			first := pipe.Incr(key)
+			if interrupt {
+				parent.Ping() // evicts what the block borrowed
+			}
+			inner := incrAndExpire(ctx, pipe, key)
+			return []*redpipe.Future[int64]{first, inner, pipe.Incr(key)}
+		}
+		plain := outer(root, "plain", false)
+		interrupted := outer(root, "interrupted", true)
+		require.NoError(t, root.Execute(ctx))
+		for _, fs := range [][]*redpipe.Future[int64]{plain, interrupted} {
+			for i, f := range fs {
+				assert.Equal(t, int64(i+1), f.Val(), "command %d of the outer block", i)
+			}
+		}
+	})
+}
