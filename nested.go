@@ -55,13 +55,14 @@ func (p *Pipe) under(parent *Pipe, opts []Option) *Pipe {
 	if parent == nil || len(opts) > 0 || !lendable(parent) {
 		return pipeline(parent, opts)
 	}
-	*p = Pipe{parent: parent, to: parent.to, tx: parent.tx, mu: parent.mu} // a nil mu is the zero Pipe's lock (see guard), as in parent
+	// A nil mu is the zero Pipe's lock (see guard), as in parent.
+	*p = Pipe{parent: parent, to: parent.to, tx: parent.tx, mu: parent.mu}
 	return p
 }
 
-// pipeline is Pipeline but for a child that may borrow (see under): a root, a child
-// made with options, or a child of a child or of a root made with
-// AutoFlush.
+// pipeline is Pipeline but for a child that may borrow (see under): a
+// root, a child made with options, or a child of a child or of a root made
+// with AutoFlush.
 func pipeline(parent *Pipe, opts []Option) *Pipe {
 	if parent == nil {
 		o := collect(opts)
