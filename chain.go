@@ -59,7 +59,12 @@ func Chain[T, U any](p *Pipe, f *Future[T], fn func(next *Pipe, v T, err error) 
 	ch.seq = stepSeq.Add(1)
 	ch.run = func(s *stage) {
 		collector := s.collector()
-		next := newChild(collector, p.to, lendable(collector) && p.to == collector.to)
+		var next *Pipe
+		if p.to == collector.to {
+			next = Pipeline(collector) // may borrow the collector's open batch
+		} else {
+			next = newChild(collector, p.to)
+		}
 		var h *Future[U]
 		if pe := s.c.try("a Chain function", func() {
 			v, err := f.Result()

@@ -72,7 +72,7 @@ func pipeline(parent *Pipe, opts []Option) *Pipe {
 		}
 		return newRoot(to, o)
 	}
-	p := newChild(parent, parent.to, false)
+	p := newChild(parent, parent.to)
 	if len(opts) > 0 {
 		o := collect(opts)
 		switch {
@@ -90,13 +90,9 @@ func pipeline(parent *Pipe, opts []Option) *Pipe {
 }
 
 // newChild returns a child of parent that sends to to, in parent's
-// transaction if any: one that may borrow when borrows is set (parent is
-// lendable, and to is parent's), else one with a first batch of its own.
-// It shares its parent's lock when the parent shares it (see sharesLock).
-func newChild(parent *Pipe, to *target, borrows bool) *Pipe {
-	if borrows {
-		return &Pipe{parent: parent, to: to, tx: parent.tx, mu: parent.guard()}
-	}
+// transaction if any, with a first batch of its own. It shares its
+// parent's lock when the parent shares it (see sharesLock).
+func newChild(parent *Pipe, to *target) *Pipe {
 	w := &withBatch{Pipe: Pipe{parent: parent, to: to, tx: parent.tx}}
 	p := &w.Pipe
 	p.first = &w.first
