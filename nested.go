@@ -139,6 +139,10 @@ func (p *Pipe) handUp(ctx context.Context) error {
 	}
 	if l := p.loan; l != nil && l.back == nil && r.q.commit(l) {
 		p.loan = nil
+		if p.q.empty() { // what it queued stays where it borrowed it
+			g.Unlock()
+			return nil
+		}
 	}
 	q := p.takeLocked()
 	if q.empty() {
