@@ -26,6 +26,10 @@ import (
 // higher count runs each row several times in a row.
 const curveRounds = 3
 
+// curveWarmups is how many times each row runs a point untimed before its
+// rounds (see curve.run).
+const curveWarmups = 2
+
 // curveKeys are the keys the curves increment: the i-th command of a batch
 // increments curveKeys[i%len(curveKeys)], so that the server's memory stays
 // small however big the batch.
@@ -60,10 +64,20 @@ type curve struct {
 }
 
 // run runs every point of c as a sub-benchmark of b, its rows interleaved
-// for curveRounds rounds, each round starting from the other row.
+// for curveRounds rounds, each round starting from the other row. Each row
+// first runs the point curveWarmups times untimed, so that no round pays
+// for what the first batch of a size leaves behind for the others: a
+// heap, and pools, grown to its size.
 func (c curve) run(b *testing.B) {
 	for _, x := range c.points {
 		b.Run(fmt.Sprintf("%s=%d", c.param, x), func(b *testing.B) {
+			for _, r := range c.rows {
+				for range curveWarmups {
+					if err := r.run(context.Background(), x, nil); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
 			for round := range curveRounds {
 				for i := range c.rows {
 					r := c.rows[(round+i)%len(c.rows)]
