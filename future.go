@@ -86,7 +86,7 @@ type result[T any] interface {
 // [ErrNotReady]. A nil reply is reported as [redis.Nil], which is not a
 // failure of the pipe.
 func (f *Future[T]) Result() (T, error) {
-	if !f.Ready() {
+	if l := f.latch; l == nil || !l.isOpen() { // Ready, with isOpen inlined
 		return f.notReady()
 	}
 	v, err := f.src.(result[T]).Result()

@@ -65,8 +65,13 @@ func derivedFrom(src *latch) *latch {
 }
 
 func (l *latch) isOpen() bool {
-	s := l.state.Load() &^ watched
-	return s == settled || s == riding && l.src.hostOpen()
+	switch l.state.Load() &^ watched {
+	case settled:
+		return true
+	case riding:
+		return l.src.hostOpen()
+	}
+	return false
 }
 
 // hostOpen is isOpen for the latch a batch rides on, kept out of isOpen so
