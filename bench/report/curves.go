@@ -174,7 +174,9 @@ func curvesMarkdown(measured []measuredCurve, pinned bool) string {
 	}
 	p("Each curve varies one dimension of a batch of INCRs. At every point, redpipe and go-redis's Pipeliner "+
 		"send the same commands, each row run in turn with the other within the same run so that a change in "+
-		"the machine's load falls on both alike%s; every reply is read. Costs are per command: ns/cmd, "+
+		"the machine's load falls on both alike%s, after each row has run the point twice untimed, so that "+
+		"no measured run pays for growing the heap and pools to the point's size; every reply is read. "+
+		"Costs are per command: ns/cmd, "+
 		"allocs/cmd and B/cmd are medians; redpipe/go-redis is the median of the ratios of each redpipe run to "+
 		"the go-redis run of the same round.\n\n", where)
 	p("The goal that the cost per command varies by at most %gx across a curve is judged on redpipe's ratio "+
