@@ -250,7 +250,6 @@ func lendable(parent *Pipe) bool { return parent.parent == nil && parent.sharesL
 // child's first commands are built.
 type loan struct {
 	latch latch  // what the borrowed commands' futures settle with
-	n     int32  // the commands borrowed
 	back  *batch // where evict moved them, for the child to take back; nil until then
 }
 
@@ -258,16 +257,17 @@ type loan struct {
 // futures it made, after its child is gone, and so it is never reused.
 const loanBlock = 8
 
-// len returns the number of commands l holds for its child: those
-// borrowed, or those evict moved; 0 for a nil l.
-func (l *loan) len() int {
-	switch {
+// borrowed returns the number of commands p's loan holds for it: those
+// it borrowed, which its root counts, or those evict moved; 0 without a
+// loan. p's lock is held.
+func (p *Pipe) borrowed() int {
+	switch l := p.loan; {
 	case l == nil:
 		return 0
 	case l.back != nil:
 		return l.back.len()
 	}
-	return int(l.n)
+	return int(p.parent.q.lent)
 }
 
 // lendLocked returns a new loan of p, a root, for a child. p's lock is held.
@@ -287,7 +287,7 @@ func (p *Pipe) lendLocked() *loan {
 func (p *Pipe) borrowLocked() *batch {
 	r := p.parent
 	if l := p.loan; l != nil {
-		if l.back == nil && l.n < maxCarried {
+		if l.back == nil && r.q.lent < maxCarried {
 			return r.q.last
 		}
 		p.reclaimLocked() // as many as a child borrows
@@ -331,7 +331,8 @@ func (p *Pipe) reclaimLocked() {
 func (q *queue) commit(l *loan) bool {
 	if l.latch.ride(&q.last.latch) {
 		q.loan = nil
-		q.held += int(l.n)
+		q.held += int(q.lent)
+		q.lent = 0
 		return true
 	}
 	q.evict()
@@ -356,9 +357,10 @@ func (q *queue) evictLoan() {
 	h := q.last
 	q.loan, q.last = nil, nil
 	cmds := h.store.Cmds()
-	from := len(cmds) - int(l.n)
+	from := len(cmds) - int(q.lent)
 	moved := cmds[from:]
-	b := &batch{to: h.to, n: l.n, store: newStore()}
+	b := &batch{to: h.to, n: q.lent, store: newStore()}
+	q.lent = 0
 	_ = b.store.BatchProcess(background, moved...)
 	h.moveExtra(b, moved)
 	h.store.Discard()

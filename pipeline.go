@@ -292,7 +292,7 @@ func (p *Pipe) OnExecute(fn func()) {
 func (p *Pipe) Len() int {
 	p.guard().Lock()
 	defer p.guard().Unlock()
-	return p.q.len() + p.loan.len()
+	return p.q.len() + p.borrowed()
 }
 
 // Fail queues on p, in its place among p's commands, a command named name

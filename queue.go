@@ -16,8 +16,10 @@ type queue struct {
 	// batches, until a child's batches follow it; nil: a new batch.
 	last *batch
 	// loan is what a child borrows at the tail of last (see borrowLocked
-	// in nested.go); nil for none.
+	// in nested.go); nil for none. lent counts the commands it holds
+	// there.
 	loan *loan
+	lent int32
 	// after holds the chains waiting to run and the callbacks, for the
 	// few queues that have any; nil for none.
 	after *after
@@ -153,7 +155,7 @@ func enqueue[T any, C command[T]](p *Pipe, name string, check bool, build func(*
 			if !h.added(check) {
 				h.add(cmd, name, check)
 			}
-			p.loan.n++
+			p.parent.q.lent++
 			return newFuture[T](h, &p.loan.latch, cmd)
 		}
 	}
@@ -287,9 +289,7 @@ func (q *queue) len() int {
 	for b := q.batches.head; b != nil; b = b.next {
 		n += b.len()
 	}
-	if q.loan != nil {
-		n -= int(q.loan.n)
-	}
+	n -= int(q.lent)
 	return n
 }
 
