@@ -212,6 +212,42 @@ func TestBuildingBlocksWhenTheServerDies(t *testing.T) {
 // script and a command go-redis refuses. Each block's commands go after
 // what the root holds at the block's Execute, or not at all, and every
 // future reads its own command's reply.
+// TestBlockLenWhileItBorrows follows the count of a block's commands while
+// they sit on its root's batch, after something else moves them, and once
+// the block executes: each is the block's until then, and the root's after.
+func TestBlockLenWhileItBorrows(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		c, _ := newClient(t, b.start(t))
+		root := redpipe.New(c)
+
+		first := redpipe.Pipeline(root)
+		a, bb := first.Incr("len:a"), first.Incr("len:b")
+		assert.Equal(t, 2, first.Len())
+		assert.Equal(t, 0, root.Len(), "borrowed commands are the block's")
+		root.Ping() // moves what first borrowed
+		assert.Equal(t, 2, first.Len())
+		assert.Equal(t, 1, root.Len())
+		require.NoError(t, first.Execute(ctx))
+		assert.Equal(t, 0, first.Len())
+		assert.Equal(t, 3, root.Len())
+
+		second := redpipe.Pipeline(root)
+		cc := second.Incr("len:c")
+		assert.Equal(t, 1, second.Len())
+		assert.Equal(t, 3, root.Len())
+		require.NoError(t, second.Execute(ctx)) // leaves it where it is
+		assert.Equal(t, 0, second.Len())
+		assert.Equal(t, 4, root.Len())
+
+		require.NoError(t, root.Execute(ctx))
+		assert.Equal(t, 0, root.Len())
+		for _, f := range []*redpipe.Future[int64]{a, bb, cc} {
+			assert.Equal(t, int64(1), f.Val())
+		}
+	})
+}
+
 func TestBuildingBlockInterrupted(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
