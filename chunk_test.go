@@ -25,6 +25,7 @@ func TestChunks(t *testing.T) {
 		{"exact chunks", []redpipe.Option{redpipe.ChunkSize(5)}, 10, 2},
 		{"no chunks", []redpipe.Option{redpipe.ChunkSize(0)}, 2*redpipe.DefaultChunkSize + 1, 1},
 		{"a transaction is never split", []redpipe.Option{redpipe.ChunkSize(2), redpipe.Transaction()}, 10, 1},
+		{"nor is a transaction of several full batches", []redpipe.Option{redpipe.Transaction()}, 2*redpipe.DefaultChunkSize + 1, 1},
 	}
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()

@@ -177,23 +177,35 @@ func refusedErr(name string, err error) error {
 // openLocked returns the batch p's next command joins, starting one if
 // needed.
 func (p *Pipe) openLocked() *batch {
-	if p.q.loan == nil && p.q.last != nil { // most commands
-		return p.q.last
+	if l := p.q.last; p.q.loan == nil && l != nil && l.n < maxBatch { // most commands
+		return l
 	}
 	return p.openNewLocked()
 }
 
-// openNewLocked is openLocked when p lends or has no open batch.
+// maxBatch is how many commands a pipe queues on one batch before it
+// starts another: a batch's store stays small enough to pool, and is not
+// grown by copying as a huge batch's would be; a root that sends in chunks
+// of the default size sends each batch as one chunk (BenchmarkCurveBatch,
+// n = 100,000 and 1,000,000).
+const maxBatch = DefaultChunkSize
+
+// openNewLocked is openLocked when p lends, has no open batch, or its open
+// batch is full.
 func (p *Pipe) openNewLocked() *batch {
 	p.q.evict()
-	if p.q.last != nil {
-		return p.q.last
+	last := p.q.last // nil after evict
+	if last != nil && last.n < maxBatch {
+		return last
 	}
 	b := p.first
 	if b == nil || b.to != nil { // taken: its futures may still be read
 		b = new(batch)
 	}
 	b.to, b.store = p.target(), newStore()
+	if last != nil && cap(b.store.Cmds()) < maxBatch { // last is full: p queues many
+		reserve(b.store, maxBatch) // room for a full batch in one allocation
+	}
 	if p.parent == nil {
 		b.reachRoot()
 	}
