@@ -191,19 +191,16 @@ func (p *Pipe) openLocked() *batch {
 const maxBatch = DefaultChunkSize
 
 // openNewLocked is openLocked when p lends, has no open batch, or its open
-// batch is full.
+// batch is full: it starts a batch.
 func (p *Pipe) openNewLocked() *batch {
-	p.q.evict()
-	last := p.q.last // nil after evict
-	if last != nil && last.n < maxBatch {
-		return last
-	}
+	p.q.evict()             // closes the open batch when p lends
+	full := p.q.last != nil // left open: openLocked found it full
 	b := p.first
 	if b == nil || b.to != nil { // taken: its futures may still be read
 		b = new(batch)
 	}
 	b.to, b.store = p.target(), newStore()
-	if last != nil && cap(b.store.Cmds()) < maxBatch { // last is full: p queues many
+	if full && cap(b.store.Cmds()) < maxBatch { // p queues many
 		reserve(b.store, maxBatch) // room for a full batch in one allocation
 	}
 	if p.parent == nil {
