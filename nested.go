@@ -277,7 +277,7 @@ func (p *Pipe) lendLocked() *loan {
 	}
 	l := &p.loans[0]
 	p.loans = p.loans[1:]
-	p.q.loan = l
+	p.q.loan, p.q.last = l, nil // the tail of p's batches is lent
 	return l
 }
 
@@ -288,7 +288,7 @@ func (p *Pipe) borrowLocked() *batch {
 	r := p.parent
 	if l := p.loan; l != nil {
 		if l.back == nil && r.q.lent < maxCarried {
-			return r.q.last
+			return r.q.batches.tail
 		}
 		p.reclaimLocked() // as many as a child borrows
 		return nil
@@ -329,8 +329,8 @@ func (p *Pipe) reclaimLocked() {
 // evicted instead, to be handed up with the rest of the child's queue.
 // q's lock is held.
 func (q *queue) commit(l *loan) bool {
-	if l.latch.ride(&q.last.latch) {
-		q.loan = nil
+	if h := q.batches.tail; l.latch.ride(&h.latch) {
+		q.loan, q.last = nil, h
 		q.held += int(q.lent)
 		q.lent = 0
 		return true
@@ -354,8 +354,8 @@ func (q *queue) evict() {
 // evictLoan is evict, when q lends.
 func (q *queue) evictLoan() {
 	l := q.loan
-	h := q.last
-	q.loan, q.last = nil, nil
+	h := q.batches.tail
+	q.loan = nil
 	cmds := h.store.Cmds()
 	from := len(cmds) - int(q.lent)
 	moved := cmds[from:]

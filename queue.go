@@ -13,11 +13,12 @@ import (
 type queue struct {
 	batches list[*batch]
 	// last is the batch the pipe's own next command joins: the tail of
-	// batches, until a child's batches follow it; nil: a new batch.
+	// batches, until a child's batches follow it; nil: a new batch, as
+	// while q lends.
 	last *batch
-	// loan is what a child borrows at the tail of last (see borrowLocked
-	// in nested.go); nil for none. lent counts the commands it holds
-	// there.
+	// loan is what a child borrows at the tail of batches (see
+	// borrowLocked in nested.go); nil for none. lent counts the commands
+	// it holds there.
 	loan *loan
 	lent int32
 	// after holds the chains waiting to run and the callbacks, for the
@@ -177,7 +178,7 @@ func refusedErr(name string, err error) error {
 // openLocked returns the batch p's next command joins, starting one if
 // needed.
 func (p *Pipe) openLocked() *batch {
-	if l := p.q.last; p.q.loan == nil && l != nil && l.n < maxBatch { // most commands
+	if l := p.q.last; l != nil && l.n < maxBatch { // most commands
 		return l
 	}
 	return p.openNewLocked()
