@@ -339,12 +339,12 @@ func (q *queue) commit(l *loan) bool {
 	return false
 }
 
-// evict moves the commands of q's loan, at the tail of its open batch, to
+// evict moves the commands of q's loan, at the end of its last batch, to
 // a batch of their own, for the child that borrows them to take back (see
-// reclaimLocked), with their refusals and script calls, and closes the
-// open batch: q's next command opens a new one, so that evicting costs at
-// most the commands of one open batch. The loan's latch opens with that
-// batch. q's lock is held.
+// reclaimLocked), with their refusals and script calls, and leaves that
+// last batch closed, as it is while q lends: q's next command opens a new
+// one, so that evicting costs at most the commands of one batch. The
+// loan's latch opens with the new batch. q's lock is held.
 func (q *queue) evict() {
 	if q.loan != nil {
 		q.evictLoan()
