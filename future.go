@@ -48,10 +48,10 @@ var (
 // command it was made for, and learns that the command has been answered
 // from a latch it shares with the other commands of its batch. A batch
 // holds its first two futures itself (a pipe's first batch is allocated
-// with the pipe), and the others come in blocks of up to 21; the arguments
-// of many commands come from the batch likewise. So a Future that is kept
-// alive keeps its neighbours' commands and arguments in memory too, and the
-// batch its own batch rode on (see [Pipeline]).
+// when the pipe is made), and the others come in blocks of up to 21; the
+// arguments of many commands come from the batch likewise. So a Future
+// that is kept alive keeps its neighbours' commands and arguments in
+// memory too, and the batch its own batch rode on (see [Pipeline]).
 type Future[T any] struct {
 	// src holds the reply, as a result[T]: the go-redis command, or, for
 	// a future made by Then, the outcome of its function. Read only once

@@ -34,45 +34,36 @@ import (
 //	pipe := redpipe.Pipeline(parent) // parent may be nil
 //	defer pipe.Execute(ctx)
 //
-// A child of a root made without AutoFlush, made with no option, costs no
-// allocation of its own when it does not outlive the function that made
-// it, as in the lines above: Pipeline inlines, and the Go compiler keeps
-// such a pipe on the goroutine's stack. It queues its first commands on
-// the root's open batch, where its Execute leaves them; the record of
-// that loan comes from the root, eight to an allocation. Another child
-// costs one allocation, which also holds the futures of its first two
-// commands; its Execute adds a few commands to its parent's open batch,
-// on which its own batch then rides. Either way a future reads its own
-// command, and a kept future keeps the batch that holds it in memory.
+// Pipeline inlines, and the Go compiler keeps the child it makes on the
+// goroutine's stack when the child does not outlive the function that
+// made it, as in the lines above. A child of a root made without
+// AutoFlush, made with no option, then costs no allocation of its own: it
+// queues its first commands on the root's open batch, where its Execute
+// leaves them; the record of that loan comes from the root, eight to an
+// allocation. Another child costs one allocation, its first batch with its
+// lock, which also holds the futures of its first two commands; its
+// Execute adds a few commands to its parent's open batch, on which its own
+// batch then rides. Either way a future reads its own command, and a kept
+// future keeps the batch that holds it in memory.
 func Pipeline(parent *Pipe, opts ...Option) *Pipe {
 	return new(Pipe).under(parent, opts) // inlined: the new Pipe may stay on the caller's stack
 }
 
-// under makes p, a zero Pipe, a child of parent that may borrow, and
-// returns it, when parent is lendable and there is no option; otherwise
-// it returns the pipe pipeline makes, and p is left unused.
+// under makes p, a zero Pipe, a child of parent configured by opts, and
+// returns it; for a nil parent it returns a new root instead, and p is
+// left unused. A child of a lendable parent made with no option may
+// borrow; any other child has a first batch of its own, and its lock
+// unless it shares its parent's, in one allocation (see child).
 func (p *Pipe) under(parent *Pipe, opts []Option) *Pipe {
-	if parent == nil || len(opts) > 0 || !lendable(parent) {
-		return pipeline(parent, opts)
+	switch {
+	case parent == nil:
+		return root(opts)
+	case len(opts) == 0 && lendable(parent):
+		// A nil mu is the zero Pipe's lock (see guard), as in parent.
+		*p = Pipe{parent: parent, to: parent.to, tx: parent.tx, mu: parent.mu}
+		return p
 	}
-	// A nil mu is the zero Pipe's lock (see guard), as in parent.
-	*p = Pipe{parent: parent, to: parent.to, tx: parent.tx, mu: parent.mu}
-	return p
-}
-
-// pipeline is Pipeline but for a child that may borrow (see under): a
-// root, a child made with options, or a child of a child or of a root made
-// with AutoFlush.
-func pipeline(parent *Pipe, opts []Option) *Pipe {
-	if parent == nil {
-		o := collect(opts)
-		to := &defaultTarget
-		if o.named {
-			to = &target{name: o.name, named: true}
-		}
-		return newRoot(to, o)
-	}
-	p := newChild(parent, parent.to)
+	p.child(parent, parent.to, new(own))
 	if len(opts) > 0 {
 		o := collect(opts)
 		switch {
@@ -89,19 +80,33 @@ func pipeline(parent *Pipe, opts []Option) *Pipe {
 	return p
 }
 
-// newChild returns a child of parent that sends to to, in parent's
-// transaction if any, with a first batch of its own. It shares its
-// parent's lock when the parent shares it (see sharesLock).
-func newChild(parent *Pipe, to *target) *Pipe {
-	w := &withBatch{Pipe: Pipe{parent: parent, to: to, tx: parent.tx}}
-	p := &w.Pipe
-	p.first = &w.first
+// root returns a root on the connection opts name, or the default one.
+func root(opts []Option) *Pipe {
+	o := collect(opts)
+	to := &defaultTarget
+	if o.named {
+		to = &target{name: o.name, named: true}
+	}
+	return newRoot(to, o)
+}
+
+// child makes p, a zero Pipe, a child of parent that sends to to, in
+// parent's transaction if any, with the first batch of o, and o's lock
+// unless it shares its parent's, as it does when the parent shares it
+// (see sharesLock).
+func (p *Pipe) child(parent *Pipe, to *target, o *own) {
+	*p = Pipe{parent: parent, to: to, tx: parent.tx, mu: &o.mu, first: &o.first}
 	if parent.sharesLock() {
 		p.mu = parent.guard()
-	} else {
-		p.mu = &w.mu
 	}
-	return p
+}
+
+// newChild returns a child of parent that sends to to, allocated with its
+// first batch (see child).
+func newChild(parent *Pipe, to *target) *Pipe {
+	w := new(withOwn)
+	w.Pipe.child(parent, to, &w.own)
+	return &w.Pipe
 }
 
 // named returns where a child of parent made with On(name) sends: the

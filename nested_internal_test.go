@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
+	"time"
+	"unsafe"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
@@ -237,5 +240,50 @@ func TestRideRacesWatch(t *testing.T) {
 				t.Fatalf("round %d, child %d: Then gave %d, %v; want 10", round, i, v, err)
 			}
 		}
+	}
+}
+
+// TestChildPipeOnStack checks that a child that does not borrow, a child
+// of a child or of a root made with AutoFlush, allocates its first batch
+// and its lock but not its Pipe, when it does not outlive the function
+// that made it: a child with one command costs less than its own more
+// than the same command queued on its parent.
+func TestChildPipeOnStack(t *testing.T) {
+	ctx := context.Background()
+	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // never dialed
+	t.Cleanup(func() { _ = c.Close() })
+	const n = 1000
+	perCommand := func(parent *Pipe, queue func(*Pipe)) float64 {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for range n {
+			queue(parent)
+		}
+		runtime.ReadMemStats(&after)
+		return float64(after.TotalAlloc-before.TotalAlloc) / n
+	}
+	viaChild := func(parent *Pipe) {
+		child := Pipeline(parent)
+		child.Incr("k")
+		if err := child.Execute(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	onParent := func(parent *Pipe) { parent.Incr("k") }
+	for _, tc := range []struct {
+		name   string
+		parent func() *Pipe
+	}{
+		{"a child's child", func() *Pipe { return Pipeline(New(c)) }},
+		{"a child of a root made with AutoFlush", func() *Pipe { return New(c, AutoFlush(0, time.Hour, 1)) }},
+	} {
+		p, q := tc.parent(), tc.parent()
+		extra := perCommand(p, viaChild) - perCommand(q, onParent)
+		if extra >= float64(unsafe.Sizeof(own{})) {
+			t.Errorf("%s costs %.0f bytes more than its command on its parent; want less than its first batch and lock, %d bytes", tc.name, extra, unsafe.Sizeof(own{}))
+		}
+		p.Reset()
+		q.Reset()
 	}
 }

@@ -111,8 +111,8 @@ func (t *target) label() string {
 // allocations go-redis makes for the command, and sends nothing. Its
 // Future, three words, is allocated with its batch: a batch holds its
 // first two futures, the others come in blocks of up to 21, and a pipe's
-// first batch is allocated with the pipe, but for a child that borrows its
-// root's batch (see [Pipeline]).
+// first batch is allocated when the pipe is made, but for a child that
+// borrows its root's batch (see [Pipeline]).
 //
 // A Pipe may be used by several goroutines at once: they may queue
 // commands, make children and execute it concurrently; a root made with
@@ -137,7 +137,7 @@ type Pipe struct {
 	mu *sync.Mutex
 	q  queue // guarded by mu
 
-	// first is the pipe's first batch, allocated with it (see withBatch);
+	// first is the pipe's first batch, allocated with its lock (see own);
 	// used once, by openLocked. nil for a child that borrows (nested.go).
 	first *batch
 
@@ -147,13 +147,19 @@ type Pipe struct {
 	loans []loan
 }
 
-// withBatch is a pipe made with its lock and its first batch in the same
-// allocation, so that a pipe that queues on a batch of its own is one
-// allocation.
-type withBatch struct {
-	Pipe
+// own is what a pipe that queues on a batch of its own holds apart from
+// its Pipe, which may then stay on its goroutine's stack: its lock, and its
+// first batch.
+type own struct {
 	mu    sync.Mutex
 	first batch
+}
+
+// withOwn is a pipe made with its own in the same allocation: a root, and
+// a child of a chain's step (see newChild).
+type withOwn struct {
+	Pipe
+	own
 }
 
 // guard returns the lock that guards p's queue: its own, or, for a child
@@ -185,10 +191,10 @@ func New(c redis.UniversalClient, opts ...Option) *Pipe {
 
 // newRoot returns a root pipe that sends to, configured by o.
 func newRoot(to *target, o options) *Pipe {
-	w := &withBatch{Pipe: Pipe{to: to, tx: o.tx, sending: &defaultSending}}
+	w := &withOwn{Pipe: Pipe{to: to, tx: o.tx, sending: &defaultSending}}
 	p := &w.Pipe
-	p.first = &w.first
-	p.mu = &w.mu
+	p.first = &w.own.first
+	p.mu = &w.own.mu
 	if o.chunked || o.retryWrites || o.report != nil || o.auto != nil {
 		how := sending{sendPolicy{DefaultChunkSize, o.retryWrites, nil}, o.report}
 		if o.chunked {
