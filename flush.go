@@ -95,10 +95,12 @@ type flusher struct {
 	flushPolicy               // immutable
 	root        *Pipe         // the root it flushes; immutable
 	slots       chan struct{} // one token per flush in flight
+	wake        chan struct{} // one token per idle flushing goroutine handed a flush, or woken by Close
 
 	// Guarded by the root's mu.
 	due       bool          // a flush is due and has not taken the queue yet
-	running   int           // flushing goroutines
+	running   int           // flushing goroutines, the idle ones included
+	idle      int           // flushing goroutines waiting for a flush (see wait)
 	executing int           // Executes under way, Close's own included
 	landed    chan struct{} // made by a Close that waits; closed once nothing runs or executes
 	timer     *time.Timer   // the flush d after the first held command; nil: none armed
@@ -118,7 +120,7 @@ type flusher struct {
 
 // newFlusher returns the flusher of root.
 func newFlusher(pol flushPolicy, root *Pipe) *flusher {
-	f := &flusher{flushPolicy: pol, root: root, slots: make(chan struct{}, pol.k)}
+	f := &flusher{flushPolicy: pol, root: root, slots: make(chan struct{}, pol.k), wake: make(chan struct{}, pol.k)}
 	f.flushing = f.flush
 	return f
 }
@@ -284,15 +286,70 @@ func (f *flusher) expire(armed uint64) {
 // p.mu is held.
 func (f *flusher) flushDue() {
 	f.due = true
-	if f.running < f.k {
+	switch {
+	case f.idle > 0:
+		f.idle--
+		f.wake <- struct{}{} // never blocks: at most k wait
+	case f.running < f.k:
 		f.running++
 		go f.flushing()
 	}
 }
 
+// idleFor is how long a flushing goroutine waits for the next flush once
+// none is due before it ends: long enough to outlast a round trip, while
+// the callers of the flushes in flight wait for their replies, so that the
+// next flush finds it with the stack go-redis grew rather than start
+// another (BenchmarkPeers, G=16); short enough that a root nobody closes
+// holds no goroutine for long.
+const idleFor = 100 * time.Millisecond
+
+// idleLocked is takeDue for a flushing goroutine that finds no flush due:
+// it reports whether the goroutine waits for the next one (see wait) or
+// ends, as it does once Close has begun. p.mu is held.
+func (f *flusher) idleLocked() bool {
+	if f.closed {
+		f.running--
+		f.landLocked()
+		return false
+	}
+	f.idle++
+	return true
+}
+
+// wait waits, for at most idleFor, until flushDue hands the calling idle
+// flushing goroutine a flush, or Close wakes it to end, and reports
+// whether it goes on; timer is the goroutine's own, made at its first
+// wait.
+func (f *flusher) wait(timer **time.Timer) bool {
+	if *timer == nil {
+		*timer = time.NewTimer(idleFor)
+	} else {
+		(*timer).Reset(idleFor)
+	}
+	select {
+	case <-f.wake:
+		return true
+	case <-(*timer).C:
+	}
+	p := f.root
+	p.guard().Lock()
+	defer p.guard().Unlock()
+	select {
+	case <-f.wake: // handed a flush as the timer fired
+		return true
+	default:
+	}
+	f.idle--
+	f.running--
+	f.landLocked()
+	return false
+}
+
 // flush is a flushing goroutine: it flushes as long as a flush is due.
 func (f *flusher) flush() {
 	p := f.root
+	var timer *time.Timer
 	for {
 		f.slots <- struct{}{}
 		// Yield first: the goroutines ready to run queue their commands
@@ -300,9 +357,12 @@ func (f *flusher) flush() {
 		// woken runs ahead of them, and would otherwise take a caller or
 		// two per flush while k flushes are in flight.
 		runtime.Gosched()
-		q, callers, ok := f.takeDue()
+		q, callers, ok, stay := f.takeDue()
 		if !ok {
 			<-f.slots
+			if stay && f.wait(&timer) {
+				continue
+			}
 			return
 		}
 		unwatch(callers)
@@ -313,22 +373,20 @@ func (f *flusher) flush() {
 	}
 }
 
-// takeDue takes p's queue if a flush is due; otherwise the calling
-// flushing goroutine ends.
-func (f *flusher) takeDue() (queue, []*caller, bool) {
+// takeDue takes p's queue if a flush is due; otherwise it reports whether
+// the calling flushing goroutine waits for the next one (see idleLocked).
+func (f *flusher) takeDue() (q queue, callers []*caller, ok, stay bool) {
 	p := f.root
 	p.guard().Lock()
 	defer p.guard().Unlock()
 	if !f.due {
-		f.running--
-		f.landLocked()
-		return queue{}, nil, false
+		return queue{}, nil, false, f.idleLocked()
 	}
 	if q, callers, ok := f.takeFrontLocked(); ok {
-		return q, callers, true
+		return q, callers, true, false
 	}
-	q, callers := f.takeLocked()
-	return q, callers, true
+	q, callers = f.takeLocked()
+	return q, callers, true, false
 }
 
 // flushSize is how many commands a flushing goroutine takes at most, in
@@ -486,6 +544,9 @@ func (p *Pipe) Close(ctx context.Context) error {
 	f.closed = true
 	if first {
 		f.ended = make(chan struct{})
+	}
+	for ; f.idle > 0; f.idle-- {
+		f.wake <- struct{}{} // it finds no flush due, and ends
 	}
 	ended := f.ended
 	p.guard().Unlock()
