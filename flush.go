@@ -33,6 +33,10 @@ var (
 // go out together in the next one: AutoFlush(0, 0, 4) batches like
 // go-redis's AutoPipeliner. k <= 0 means 1.
 //
+// A flush runs in a goroutine of the root's; one that finds no flush due
+// waits up to 100 ms for the next before it ends, so that a busy root
+// does not start a goroutine for each flush, and an idle one holds none.
+//
 // Any goroutine may queue on such a root, directly or through children
 // (building blocks take it as their parent unchanged), and wait for its
 // futures with [Future.Wait]. A child's Execute hands its commands to the
