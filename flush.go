@@ -92,9 +92,10 @@ type flushPolicy struct {
 
 // flusher is what a root made with AutoFlush keeps to flush itself. Its
 // flushing goroutines, at most k, each take a slot, take the root's queue
-// and execute it, and go on while a flush is due: a goroutine that stays
-// keeps the stack that go-redis's pipeline code grew, where one per flush
-// would grow it again (BenchmarkPeers, at many goroutines).
+// and execute it, go on while a flush is due, and then wait for the next
+// one (see wait): a goroutine that stays keeps the stack that go-redis's
+// pipeline code grew, where one per flush would grow it again
+// (BenchmarkPeers).
 type flusher struct {
 	flushPolicy               // immutable
 	root        *Pipe         // the root it flushes; immutable
@@ -285,9 +286,9 @@ func (f *flusher) expire(armed uint64) {
 	}
 }
 
-// flushDue makes a flush due, and starts a flushing goroutine for it
-// unless k are running: one of them takes it when its flush is done.
-// p.mu is held.
+// flushDue makes a flush due, and hands it to a flushing goroutine that
+// waits for one, or else starts one unless k are running: one of them
+// takes it when its flush is done. p.mu is held.
 func (f *flusher) flushDue() {
 	f.due = true
 	switch {
