@@ -21,19 +21,30 @@ var errWaiting = fmt.Errorf("%w: waiting for the future it chains on", ErrNotRea
 // command only after its latch has opened.
 type latch struct {
 	state atomic.Int32 // onPipe, then atRoot or riding; derived; waiting; then settled; and watched
-	// waiters counts the goroutines in wait that take a token from wake;
-	// guarded by mu.
+	// waiters counts the goroutines in wait that take a token from
+	// watch.wake; guarded by mu.
 	waiters int32
 
-	mu    sync.Mutex
-	steps *[]step       // guarded by mu; registered by then, taken by open; nil for none, as most latches have
-	wake  chan struct{} // guarded by mu; from wakes while waiters > 0; open puts a token in it per waiter
+	mu sync.Mutex
+	// watch holds what is registered on the latch, for the few latches
+	// that a step or a waiter watches; nil for none; guarded by mu.
+	watch *watch
 
 	// src is, for a future made by Then, its source's latch, which says
 	// why the future is not ready yet, immutable; for the latch of a batch
 	// that rides on another (see ride), that batch's latch, which opens
 	// for both, set before the state becomes riding.
 	src *latch
+}
+
+// watch is what steps and waiters register on a latch: out of the latch,
+// which every batch and loan holds, so that those nobody watches stay
+// small. Watches are pooled: a latch takes one when it is first watched
+// and gives it back once its waiters have left and its steps have been
+// taken.
+type watch struct {
+	steps []step        // registered by then, taken by open
+	wake  chan struct{} // open puts a token in it per waiter (see watches)
 }
 
 // The stages of a latch.
@@ -140,11 +151,18 @@ func (l *latch) then(st step) bool {
 		return false
 	}
 	defer l.mu.Unlock()
-	if l.steps == nil {
-		l.steps = new([]step)
-	}
-	*l.steps = append(*l.steps, st)
+	w := l.watchers()
+	w.steps = append(w.steps, st)
 	return true
+}
+
+// watchers returns l.watch, taking one from the pool if needed. l.mu is
+// held.
+func (l *latch) watchers() *watch {
+	if l.watch == nil {
+		l.watch = watches.Get().(*watch)
+	}
+	return l.watch
 }
 
 // open opens l and returns the steps registered with then, for the caller
@@ -157,14 +175,18 @@ func (l *latch) open() []step {
 
 func (l *latch) openLocked() []step {
 	l.state.Store(settled)
-	for range l.waiters {
-		l.wake <- struct{}{} // never blocks: see wakes
-	}
-	if l.steps == nil {
+	w := l.watch
+	if w == nil {
 		return nil
 	}
-	steps := *l.steps
-	l.steps = nil
+	for range l.waiters {
+		w.wake <- struct{}{} // never blocks: see watches
+	}
+	steps := w.steps
+	w.steps = nil // the caller's now
+	if l.waiters == 0 {
+		l.unwatchLocked()
+	}
 	return steps
 }
 
@@ -180,11 +202,8 @@ func (l *latch) wait(ctx context.Context) error {
 		l.mu.Unlock()
 		return nil
 	}
-	if l.wake == nil {
-		l.wake = wakes.Get().(chan struct{})
-	}
 	l.waiters++
-	wake := l.wake
+	wake := l.watchers().wake
 	l.mu.Unlock()
 	select {
 	case <-wake:
@@ -204,23 +223,28 @@ func (l *latch) wait(ctx context.Context) error {
 	return nil
 }
 
-// leaveLocked ends the wait of a goroutine that took its token from l.wake,
-// or that gives up before l opens. The last to leave gives l.wake, empty,
-// back to the pool. l.mu is held.
+// leaveLocked ends the wait of a goroutine that took its token from
+// l.watch.wake, or that gives up before l opens. l.mu is held.
 func (l *latch) leaveLocked() {
 	l.waiters--
-	if l.waiters == 0 {
-		wakes.Put(l.wake)
-		l.wake = nil
+	if l.waiters == 0 && len(l.watch.steps) == 0 {
+		l.unwatchLocked()
 	}
 }
 
-// wakes holds the channels latches wake their waiters through, empty. A
-// channel of struct{} buffers any number of tokens with no memory for
-// them, so that open never blocks; a waiting goroutine takes one token,
-// so that a channel is empty again once every waiter has left, and
+// unwatchLocked gives l.watch back to the pool, once no waiter is left and
+// no step is registered: its channel is empty then. l.mu is held.
+func (l *latch) unwatchLocked() {
+	watches.Put(l.watch)
+	l.watch = nil
+}
+
+// watches holds the watches latches take, each with its channel and no
+// step. A channel of struct{} buffers any number of tokens with no memory
+// for them, so that open never blocks; a waiting goroutine takes one
+// token, so that a channel is empty again once every waiter has left, and
 // waiting costs no allocation.
-var wakes = sync.Pool{New: func() any { return make(chan struct{}, math.MaxInt32) }}
+var watches = sync.Pool{New: func() any { return &watch{wake: make(chan struct{}, math.MaxInt32)} }}
 
 // openAll opens every latch of batches and returns the steps registered
 // on them, for the caller to run: only then, so that each may read any
