@@ -110,6 +110,7 @@ type flusher struct {
 	landed    chan struct{} // made by a Close that waits; closed once nothing runs or executes
 	timer     *time.Timer   // the flush d after the first held command; nil: none armed
 	armed     uint64        // how many times a timer was armed
+	took      int           // the commands the last flush took
 	callers   []*caller     // the hand-offs held whose callers' contexts may end (caller.go)
 	closed    bool          // Close has begun: nothing more is queued
 	ended     chan struct{} // made by the first Close, closed when it returns
@@ -357,11 +358,6 @@ func (f *flusher) flush() {
 	var timer *time.Timer
 	for {
 		f.slots <- struct{}{}
-		// Yield first: the goroutines ready to run queue their commands
-		// before this flush takes the queue. A goroutine just started or
-		// woken runs ahead of them, and would otherwise take a caller or
-		// two per flush while k flushes are in flight.
-		runtime.Gosched()
 		q, callers, ok, stay := f.takeDue()
 		if !ok {
 			<-f.slots
@@ -383,14 +379,26 @@ func (f *flusher) flush() {
 func (f *flusher) takeDue() (q queue, callers []*caller, ok, stay bool) {
 	p := f.root
 	p.guard().Lock()
+	if f.due && (len(f.slots) > 1 || p.q.held < f.took) {
+		// Yield first when other goroutines may be about to queue: those
+		// that the flushes in flight wake, or that the last flush woke
+		// when it took more than the queue holds now. This goroutine,
+		// just started or woken, runs ahead of them, and would otherwise
+		// take a caller or two per flush. A flush alone in flight that
+		// takes as much as the last one does not yield: its callers wait
+		// on it, as a single caller does.
+		p.guard().Unlock()
+		runtime.Gosched()
+		p.guard().Lock()
+	}
 	defer p.guard().Unlock()
 	if !f.due {
 		return queue{}, nil, false, f.idleLocked()
 	}
-	if q, callers, ok := f.takeFrontLocked(); ok {
-		return q, callers, true, false
+	if q, callers, ok = f.takeFrontLocked(); !ok {
+		q, callers = f.takeLocked()
 	}
-	q, callers = f.takeLocked()
+	f.took = q.held
 	return q, callers, true, false
 }
 
