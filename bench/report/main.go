@@ -40,22 +40,23 @@ func main() {
 	// run of go test runs every row once, and the report runs it again.
 	type run struct {
 		pattern, benchtime string
-		pinned             bool // see pinning
+		pinned             bool   // see canPin
+		set                string // prefixes the names of its results (see peerRun)
 	}
 	var runs []run
 	for range *count {
-		runs = append(runs, run{"^BenchmarkBatch$", *benchtime, false}, run{"^BenchmarkConcurrent$", *benchtime, false},
-			run{"^BenchmarkCacheAside$", "20x", false})
+		runs = append(runs, run{"^BenchmarkBatch$", *benchtime, false, ""}, run{"^BenchmarkConcurrent$", *benchtime, false, ""},
+			run{"^BenchmarkCacheAside$", "20x", false, ""})
 	}
 	for range *curveCount {
-		runs = append(runs, run{"^BenchmarkCurve", "100ms", canPin()}) // interleave their rows themselves
+		runs = append(runs, run{"^BenchmarkCurve", "100ms", canPin(), ""}) // interleave their rows themselves
 	}
-	for _, p := range peerRuns() {
-		runs = append(runs, run{p.pattern, p.benchtime, false}) // interleaves its rows itself
+	for _, p := range peerRuns(canPin()) {
+		runs = append(runs, run{p.pattern, p.benchtime, p.pinned, p.set}) // interleaves its rows itself
 	}
 	runs = append(runs,
-		run{"^BenchmarkBudget$", "300x", canPin()}, // interleaves its rows itself
-		run{"^BenchmarkServerMemory$", "1x", false})
+		run{"^BenchmarkBudget$", "300x", canPin(), ""}, // interleaves its rows itself
+		run{"^BenchmarkServerMemory$", "1x", false, ""})
 	for _, r := range runs {
 		log.Printf("go test -bench %s -benchtime %s (pinned: %v)", r.pattern, r.benchtime, r.pinned)
 		out, err := goTestBench(r.pattern, r.benchtime, r.pinned)
@@ -65,6 +66,9 @@ func main() {
 		res, err := parse(out)
 		if err != nil {
 			log.Fatal(err)
+		}
+		for i := range res {
+			res[i].name = r.set + res[i].name
 		}
 		raw.WriteString(out)
 		results = append(results, res...)
@@ -122,11 +126,11 @@ func goTestBench(pattern, benchtime string, pinned bool) (string, error) {
 	return stdout.String(), nil
 }
 
-// canPin reports whether the budget and curve benchmarks can run pinned:
-// the benchmark on CPU 0 and its redis-servers on CPU 1, each on a core of
-// its own, so that the two do not take turns on the same cores. Pinned
-// runs of one version on a shared 2-core machine still spread by a few
-// percent (README, "Overhead budgets"); unpinned, by more.
+// canPin reports whether the budget, curve and peers benchmarks can run
+// pinned: the benchmark on CPU 0 and its redis-servers on CPU 1, each on a
+// core of its own, so that the two do not take turns on the same cores.
+// Pinned runs of one version on a shared 2-core machine still spread by a
+// few percent (README, "Overhead budgets"); unpinned, by more.
 func canPin() bool {
 	_, err := exec.LookPath("taskset")
 	return err == nil && runtime.NumCPU() >= 2 && os.Getenv("REDIS_ADDR") == ""
@@ -138,7 +142,7 @@ type environment struct {
 	modules                            []string // "path version"
 	date                               string
 	took                               time.Duration
-	pinned                             bool // the budget and curve rows ran pinned (see canPin)
+	pinned                             bool // the budget, curve and peers rows ran pinned (see canPin)
 }
 
 func describeEnvironment() environment {

@@ -185,16 +185,77 @@ func TestPeersLatency(t *testing.T) {
 }
 
 func TestPeerRuns(t *testing.T) {
-	for _, run := range peerRuns() {
-		re, err := regexp.Compile(run.pattern)
-		if err != nil {
-			t.Fatalf("pattern %q: %v", run.pattern, err)
+	for _, pin := range []bool{true, false} {
+		runs := peerRuns(pin)
+		judged := 0
+		for _, run := range runs {
+			re, err := regexp.Compile(run.pattern)
+			if err != nil {
+				t.Fatalf("pattern %q: %v", run.pattern, err)
+			}
+			if !re.MatchString("BenchmarkPeers") {
+				t.Errorf("pattern %q does not match BenchmarkPeers", run.pattern)
+			}
+			if run.benchtime == "" {
+				t.Errorf("pattern %q has no benchtime", run.pattern)
+			}
+			if run.set == "" {
+				judged++
+				if run.pinned != pin {
+					t.Errorf("peerRuns(%v): the judged run has pinned %v", pin, run.pinned)
+				}
+			} else if run.pinned {
+				t.Errorf("peerRuns(%v): the run of set %q is pinned", pin, run.set)
+			}
 		}
-		if !re.MatchString("BenchmarkPeers") {
-			t.Errorf("pattern %q does not match BenchmarkPeers", run.pattern)
+		if judged != 1 {
+			t.Errorf("peerRuns(%v) has %d judged runs; want 1", pin, judged)
 		}
-		if run.benchtime == "" {
-			t.Errorf("pattern %q has no benchtime", run.pattern)
+		if want := map[bool]int{true: 2, false: 1}[pin]; len(runs) != want {
+			t.Errorf("peerRuns(%v) has %d runs; want %d", pin, len(runs), want)
 		}
+	}
+}
+
+// TestPeersUnpinned checks that the unpinned results have a table of
+// their own, which the budget does not judge.
+func TestPeersUnpinned(t *testing.T) {
+	judged := peerResults(func(row string, g int) float64 {
+		if row == "redpipe shared root" {
+			return 2000 * float64(g)
+		}
+		return 1000 * float64(g)
+	})
+	unpinned := peerResults(func(row string, g int) float64 {
+		if row == "redpipe shared root" {
+			return 500 * float64(g) // under every peer: not judged
+		}
+		return 1000 * float64(g)
+	})
+	for i := range judged {
+		judged[i].metrics["allocs/op"] = 6
+	}
+	for i := range unpinned {
+		unpinned[i].name = unpinnedSet + unpinned[i].name
+		unpinned[i].metrics["allocs/op"] = 9
+	}
+	rep := newReport(append(judged, unpinned...), environment{pinned: true})
+	if got := rep.peersBudget(); strings.Contains(got, "not met") {
+		t.Errorf("peersBudget() = %q; want met, from the judged results only", got)
+	}
+	md := rep.peersMarkdown()
+	for _, want := range []string{
+		"interleaved, pinned as the budgets are",
+		"| redpipe shared root | 2k · 100 µs / 2 ms |",
+		"The same rows in a run of their own, unpinned",
+		"| redpipe shared root | 500 · 100 µs / 2 ms |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("peersMarkdown() lacks %q; got:\n%s", want, md)
+		}
+	}
+	if md := newReport(judged, environment{}).peersMarkdown(); strings.Contains(md, "The same rows in a run of their own") ||
+		!strings.Contains(md, "interleaved, unpinned.") {
+		t.Errorf("peersMarkdown() of an unpinned run alone:\n%s", md)
 	}
 }
