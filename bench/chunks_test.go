@@ -19,10 +19,9 @@ var chunkSizes = []int{10, 100, 1000, 10000}
 // against AsyncAutoPipeline's (redpipe/async) and the time of one
 // operation through each (redpipe-µs, async-µs).
 //
-// Unpinned, the kernel decides where the client's threads and
-// redis-server run, and settles that over many round trips: the longer
-// the chunks, the more each client runs as it would alone (README, "Many
-// goroutines, one shared root").
+// Unpinned, how the two compare depends on the length of the chunks; the
+// longer they are, the more each client runs as it would alone (README,
+// "Many goroutines, one shared root").
 func BenchmarkPeersChunks(b *testing.B) {
 	c := newPeerClients(b)
 	k := peerKeys(b, c.oneAtATime, 1)[0]
