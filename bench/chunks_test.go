@@ -38,14 +38,7 @@ func BenchmarkPeersChunks(b *testing.B) {
 					start := time.Now()
 					for range n {
 						v, count, err := rows[r].op(ctx, c, k)
-						switch {
-						case err != nil:
-						case v != k.value:
-							err = fmt.Errorf("GET %s = %q; want %q", k.key, v, k.value)
-						case count <= last:
-							err = fmt.Errorf("INCR %s = %d after %d", k.counter, count, last)
-						}
-						if err != nil {
+						if err := k.check(v, count, last, err); err != nil {
 							b.Fatalf("%s: %v", rows[r].name, err)
 						}
 						last = count

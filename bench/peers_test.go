@@ -70,6 +70,21 @@ type peerKey struct {
 	key, value, counter string
 }
 
+// check returns what is wrong with an operation on k that returned v, n
+// and err, after one whose INCR returned last: err, a wrong value, or a
+// counter that did not grow; nil if nothing is.
+func (k peerKey) check(v string, n, last int64, err error) error {
+	switch {
+	case err != nil:
+		return err
+	case v != k.value:
+		return fmt.Errorf("GET %s = %q; want %q", k.key, v, k.value)
+	case n <= last:
+		return fmt.Errorf("INCR %s = %d after %d", k.counter, n, last)
+	}
+	return nil
+}
+
 // peerKeys returns the keys of n goroutines, each key set to its value.
 func peerKeys(tb testing.TB, c *redis.Client, n int) []peerKey {
 	tb.Helper()
@@ -202,14 +217,7 @@ func runPeer(ctx context.Context, c *peerClients, r peerRow, keys []peerKey, tim
 				t := time.Now()
 				v, n, err := r.op(ctx, c, k)
 				mine[j] = time.Since(t)
-				switch {
-				case err != nil:
-				case v != k.value:
-					err = fmt.Errorf("GET %s = %q; want %q", k.key, v, k.value)
-				case n <= last:
-					err = fmt.Errorf("INCR %s = %d after %d", k.counter, n, last)
-				}
-				if err != nil {
+				if err := k.check(v, n, last, err); err != nil {
 					errs[i] = fmt.Errorf("%s, goroutine %d of %d: %w", r.name, i, g, err)
 					return
 				}
