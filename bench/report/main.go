@@ -52,7 +52,7 @@ func main() {
 		runs = append(runs, run{"^BenchmarkCurve", "100ms", canPin(), ""}) // interleave their rows themselves
 	}
 	for _, p := range peerRuns(canPin()) {
-		runs = append(runs, run{p.pattern, p.benchtime, p.pinned, p.set}) // interleaves its rows itself
+		runs = append(runs, run(p)) // interleaves its rows itself
 	}
 	runs = append(runs,
 		run{"^BenchmarkBudget$", "300x", canPin(), ""}, // interleaves its rows itself
