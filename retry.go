@@ -165,12 +165,15 @@ func settleLost(cmds []redis.Cmder) {
 }
 
 // lostOnConn reports whether err is a failure of a command's connection:
-// dialing, reading or writing, or waiting for the pool or ctx.
+// dialing, reading or writing, or waiting for the pool or ctx. A reply of
+// the server, a miss included, is none, and telling so allocates nothing:
+// a pipeline with a miss asks it of every command.
 func lostOnConn(err error) bool {
+	if _, reply := err.(redis.Error); reply || err == nil {
+		return false
+	}
 	var netErr net.Error
 	switch {
-	case err == nil:
-		return false
 	case errors.As(err, &netErr), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
 		errors.Is(err, redis.ErrClosed), errors.Is(err, redis.ErrPoolTimeout), errors.Is(err, redis.ErrPoolExhausted),
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):

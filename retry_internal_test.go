@@ -2,8 +2,14 @@ package redpipe
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"syscall"
 	"testing"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -73,5 +79,47 @@ func TestMarkWrites(t *testing.T) {
 	}
 	if !splits(new(redis.ClusterClient)) || splits(new(redis.Client)) {
 		t.Error("splits: a cluster client splits pipelines, a client does not")
+	}
+}
+
+// TestLostOnConn tells failures of a connection from replies of the
+// server: a miss or an error reply is no lost connection, and saying so
+// allocates nothing, since a pipeline with a miss asks it of every
+// command.
+func TestLostOnConn(t *testing.T) {
+	ctx := context.Background()
+	c := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
+	t.Cleanup(func() { _ = c.Close() })
+	miss := c.Get(ctx, "k").Err()
+	if err := c.Set(ctx, "k", "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	notInteger := c.Incr(ctx, "k").Err() // ERR value is not an integer
+	if !errors.Is(miss, redis.Nil) || notInteger == nil {
+		t.Fatalf("GET of a missing key: %v; INCR of a string: %v; want a miss and an error reply", miss, notInteger)
+	}
+	cases := []struct {
+		err  error
+		want bool
+	}{
+		{nil, false},
+		{miss, false},
+		{notInteger, false},
+		{errors.New("redis: can't marshal map[string]int (implement encoding.BinaryMarshaler)"), false},
+		{io.EOF, true},
+		{fmt.Errorf("read: %w", io.ErrUnexpectedEOF), true},
+		{&net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, true},
+		{redis.ErrClosed, true},
+		{context.Canceled, true},
+	}
+	for _, tc := range cases {
+		if got := lostOnConn(tc.err); got != tc.want {
+			t.Errorf("lostOnConn(%v) = %v; want %v", tc.err, got, tc.want)
+		}
+	}
+	for _, err := range []error{miss, notInteger} {
+		if allocs := testing.AllocsPerRun(100, func() { lostOnConn(err) }); allocs > 0 {
+			t.Errorf("lostOnConn(%v) makes %v allocations; want none", err, allocs)
+		}
 	}
 }
