@@ -35,16 +35,48 @@ func RetryWrites() Option {
 // changes nothing. A command Redis does not know, and every script but
 // EVAL_RO, EVALSHA_RO and FCALL_RO, is a write.
 func readOnly(cmd redis.Cmder) bool {
-	name := cmd.Name()
-	if readOnlyNames[name] {
-		return true
+	ro, _ := readOnlyNamed(cmd.Name(), cmd.Args())
+	return ro
+}
+
+// readOnlyNamed is readOnly for a command of that name and args. It also
+// reports whether the name has subcommands, whose verdict depends on args.
+func readOnlyNamed(name string, args []any) (ro, hasSub bool) {
+	if !containers[name] {
+		return readOnlyNames[name], false
 	}
-	args := cmd.Args()
-	if len(args) < 2 || !containers[name] {
-		return false
+	if len(args) < 2 {
+		return false, true
 	}
 	sub, ok := args[1].(string)
-	return ok && readOnlyNames[name+"|"+strings.ToLower(sub)]
+	return ok && readOnlyNames[name+"|"+strings.ToLower(sub)], true
+}
+
+// reads tells the read-only commands of one pipeline. The commands of a
+// pipeline mostly share a few names, often one, so it keeps the verdict
+// for the name, as the command's first argument spells it, of the last
+// command it looked up that has no subcommands: a batch of GETs looks GET
+// up once.
+type reads struct {
+	name string
+	ro   bool
+}
+
+// readOnly is the package's readOnly, for the commands of r's pipeline.
+func (r *reads) readOnly(cmd redis.Cmder) bool {
+	args := cmd.Args()
+	var name string
+	if len(args) > 0 {
+		name, _ = args[0].(string)
+	}
+	if name != "" && name == r.name {
+		return r.ro
+	}
+	ro, hasSub := readOnlyNamed(cmd.Name(), args)
+	if name != "" && !hasSub {
+		r.name, r.ro = name, ro
+	}
+	return ro
 }
 
 // containers are the commands of the table that have subcommands.
@@ -81,8 +113,9 @@ func markWrites(cmds []redis.Cmder, split bool) *noRetry {
 		markEvery(cmds)
 		return nil
 	}
+	var r reads
 	for i, cmd := range cmds {
-		if marked(cmd) || readOnly(cmd) {
+		if marked(cmd) || r.readOnly(cmd) {
 			continue
 		}
 		mark := marks.Get().(*noRetry)
@@ -95,9 +128,10 @@ func markWrites(cmds []redis.Cmder, split bool) *noRetry {
 
 // markEvery wraps every write of cmds in a noRetry.
 func markEvery(cmds []redis.Cmder) {
+	var r reads
 	n := 0
 	for _, cmd := range cmds {
-		if !marked(cmd) && !readOnly(cmd) {
+		if !marked(cmd) && !r.readOnly(cmd) {
 			n++
 		}
 	}
@@ -106,7 +140,7 @@ func markEvery(cmds []redis.Cmder) {
 	}
 	wraps := make([]noRetry, 0, n)
 	for i, cmd := range cmds {
-		if !marked(cmd) && !readOnly(cmd) {
+		if !marked(cmd) && !r.readOnly(cmd) {
 			wraps = append(wraps, noRetry{cmd})
 			cmds[i] = &wraps[len(wraps)-1]
 		}

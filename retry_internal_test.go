@@ -123,3 +123,33 @@ func TestLostOnConn(t *testing.T) {
 		}
 	}
 }
+
+// TestReads tells the commands of one pipeline as readOnly does, whatever
+// came before each: the same name twice, then another spelling of it, a
+// write between reads, and subcommands of one container whose verdicts
+// differ.
+func TestReads(t *testing.T) {
+	ctx := context.Background()
+	cmds := []redis.Cmder{
+		redis.NewStringCmd(ctx, "get", "a"),
+		redis.NewStringCmd(ctx, "get", "b"),
+		redis.NewCmd(ctx, "GET", "c"),
+		redis.NewIntCmd(ctx, "incr", "a"),
+		redis.NewStringCmd(ctx, "get", "a"),
+		redis.NewIntCmd(ctx, "memory", "usage", "a"),
+		redis.NewStringCmd(ctx, "memory", "doctor"),
+		redis.NewIntCmd(ctx, "memory", "usage", "b"),
+		redis.NewCmd(ctx, "memory"),
+		redis.NewCmd(ctx),
+		redis.NewCmd(ctx, "incr", "a"),
+		redis.NewCmd(ctx, "INCR", "a"),
+		redis.NewStringCmd(ctx, "get", "a"),
+	}
+	want := []bool{true, true, true, false, true, true, false, true, false, false, false, false, true}
+	var r reads
+	for i, cmd := range cmds {
+		if got := r.readOnly(cmd); got != want[i] || got != readOnly(cmd) {
+			t.Errorf("command %d %v: reads says read-only %v; readOnly %v, want %v", i, cmd.Args(), got, readOnly(cmd), want[i])
+		}
+	}
+}
