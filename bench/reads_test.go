@@ -54,8 +54,9 @@ func checkRead(key, want, v string, err error) error {
 // other turn; every reply is checked, a hit's value and a miss's
 // redis.Nil. It runs with no miss and with every other key missing. b.N
 // is the number of batches through each. It reports the root's time
-// against the Pipeliner's (redpipe/go-redis) and the time of a batch
-// through each (redpipe-µs, go-redis-µs). Run it pinned as
+// against the Pipeliner's (redpipe/go-redis), the time of a batch through
+// each (redpipe-µs, go-redis-µs), and the allocations of a batch through
+// each, measured apart (redpipe-allocs, go-redis-allocs). Run it pinned as
 // BenchmarkBudget is.
 func BenchmarkReads(b *testing.B) {
 	c := newClients(b)
@@ -109,6 +110,15 @@ func BenchmarkReads(b *testing.B) {
 			b.ReportMetric(took[0].Seconds()/took[1].Seconds(), "redpipe/go-redis")
 			b.ReportMetric(took[0].Seconds()*1e6/float64(b.N), "redpipe-µs")
 			b.ReportMetric(took[1].Seconds()*1e6/float64(b.N), "go-redis-µs")
+			b.StopTimer()
+			for r, unit := range [2]string{"redpipe-allocs", "go-redis-allocs"} {
+				var err error
+				allocs := testing.AllocsPerRun(10, func() { err = errors.Join(err, rows[r]()) })
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(allocs, unit)
+			}
 		})
 	}
 }
