@@ -36,14 +36,17 @@ func readKeys(tb testing.TB, c *redis.Client, misses int) (keys, values []string
 	return keys, values
 }
 
-// checkRead returns what is wrong with the reply v, err of a GET that
-// should return want, a miss for "".
-func checkRead(key, want, v string, err error) error {
-	switch {
-	case want == "" && !errors.Is(err, redis.Nil):
-		return fmt.Errorf("GET %s = %q, %v; want a miss", key, v, err)
-	case want != "" && (err != nil || v != want):
-		return fmt.Errorf("GET %s = %q, %v; want %q", key, v, err, want)
+// checkReads returns what is wrong with replies, those of GETs of keys
+// that should return values, a miss for "": the first wrong reply, or nil.
+func checkReads[R interface{ Result() (string, error) }](keys, values []string, replies []R) error {
+	for i, reply := range replies {
+		v, err := reply.Result()
+		switch want := values[i]; {
+		case want == "" && !errors.Is(err, redis.Nil):
+			return fmt.Errorf("GET %s = %q, %v; want a miss", keys[i], v, err)
+		case want != "" && (err != nil || v != want):
+			return fmt.Errorf("GET %s = %q, %v; want %q", keys[i], v, err, want)
+		}
 	}
 	return nil
 }
@@ -71,13 +74,7 @@ func BenchmarkReads(b *testing.B) {
 					gets[i] = root.Get(k)
 				}
 				_ = root.Execute(ctx) // a failure is on its future too
-				for i, get := range gets {
-					v, err := get.Result()
-					if err := checkRead(keys[i], values[i], v, err); err != nil {
-						return err
-					}
-				}
-				return nil
+				return checkReads(keys, values, gets)
 			},
 			func() error {
 				pl := c.goredis.Pipeline()
@@ -86,13 +83,7 @@ func BenchmarkReads(b *testing.B) {
 					gets[i] = pl.Get(ctx, k)
 				}
 				_, _ = pl.Exec(ctx) // a miss is an error of Exec's; each is on its command
-				for i, get := range gets {
-					v, err := get.Result()
-					if err := checkRead(keys[i], values[i], v, err); err != nil {
-						return err
-					}
-				}
-				return nil
+				return checkReads(keys, values, gets)
 			},
 		}
 		b.Run(fmt.Sprintf("misses=%d", misses), func(b *testing.B) {
