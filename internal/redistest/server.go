@@ -137,8 +137,14 @@ func launch(path, dir string, attempt, port int, extra []string) (*Server, error
 		"--logfile", logPath,
 	}
 	args = append(args, extra...)
+	return run(path, "127.0.0.1:"+strconv.Itoa(port), logPath, args)
+}
+
+// run runs redis-server at path with args, which make it listen on addr and
+// log to logPath, and waits for it to answer PING, as launch does.
+func run(path, addr, logPath string, args []string) (*Server, error) {
 	s := &Server{
-		Addr:    "127.0.0.1:" + strconv.Itoa(port),
+		Addr:    addr,
 		cmd:     exec.Command(path, args...),
 		logPath: logPath,
 		exited:  make(chan struct{}),
@@ -167,17 +173,17 @@ func launch(path, dir string, attempt, port int, extra []string) (*Server, error
 				return s, nil
 			}
 			s.Stop()
-			return nil, fmt.Errorf("port %d is not answered by the redis-server started on it (pid %d; %v)", port, pid, err)
+			return nil, fmt.Errorf("%s is not answered by the redis-server started on it (pid %d; %v)", addr, pid, err)
 		}
 		select {
 		case <-s.exited:
-			return nil, fmt.Errorf("redis-server on port %d exited (%v): %s", port, s.waitErr, s.diagnostics())
+			return nil, fmt.Errorf("redis-server on %s exited (%v): %s", addr, s.waitErr, s.diagnostics())
 		case <-time.After(10 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
 			s.Stop()
-			return nil, fmt.Errorf("redis-server on port %d did not answer PING within %v (%v): %s",
-				port, startTimeout, err, s.diagnostics())
+			return nil, fmt.Errorf("redis-server on %s did not answer PING within %v (%v): %s",
+				addr, startTimeout, err, s.diagnostics())
 		}
 	}
 }
@@ -196,6 +202,27 @@ func (s *Server) Stop() {
 		_ = s.cmd.Process.Kill()
 		<-s.exited
 	})
+}
+
+// Restart kills the redis-server, as Stop does, and starts another on the
+// same address with the same arguments, which starts with no keys, as a
+// server restarted without persistence does. It returns the new server,
+// killed when tb ends, and fails tb if the address cannot be bound again.
+func (s *Server) Restart(tb testing.TB) *Server {
+	tb.Helper()
+	s.Stop()
+	var errs []error
+	for range startAttempts {
+		n, err := run(s.cmd.Path, s.Addr, s.logPath, s.cmd.Args[1:])
+		if err == nil {
+			tb.Cleanup(n.Stop)
+			return n
+		}
+		errs = append(errs, err)
+		time.Sleep(100 * time.Millisecond) // the old process's socket may linger
+	}
+	tb.Fatalf("redistest: redis-server did not restart on %s after %d attempts: %v", s.Addr, startAttempts, errors.Join(errs...))
+	return nil
 }
 
 // running reports whether the process has not exited yet.

@@ -92,6 +92,40 @@ func TestStartServerExtraArgs(t *testing.T) {
 	}
 }
 
+func TestServerRestart(t *testing.T) {
+	t.Parallel()
+	s := StartServer(t, "--databases", "3")
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
+	defer rdb.Close()
+	if err := rdb.Set(ctx, "k", "v", 0).Err(); err != nil {
+		t.Fatalf("SET: %v", err)
+	}
+	old := s.Pid()
+	n := s.Restart(t)
+	if n.Addr != s.Addr {
+		t.Errorf("Addr after Restart = %q; want %q", n.Addr, s.Addr)
+	}
+	if n.Pid() == old {
+		t.Errorf("Pid after Restart = %d, the old one; want a new process", old)
+	}
+	if err := signal0(old); !errors.Is(err, os.ErrProcessDone) {
+		t.Errorf("signal 0 to the old pid %d after Restart = %v; want %v", old, err, os.ErrProcessDone)
+	}
+	// The client's connection died with the old process; the next dial
+	// reaches the new one.
+	_ = rdb.Ping(ctx).Err()
+	if got, err := rdb.Ping(ctx).Result(); err != nil || got != "PONG" {
+		t.Fatalf("PING after Restart = %q, %v; want PONG", got, err)
+	}
+	if n, err := rdb.Exists(ctx, "k").Result(); err != nil || n != 0 {
+		t.Errorf("EXISTS k after Restart = %d, %v; want 0: a restarted server starts empty", n, err)
+	}
+	if got, err := rdb.ConfigGet(ctx, "databases").Result(); err != nil || got["databases"] != "3" {
+		t.Errorf("CONFIG GET databases after Restart = %v, %v; want 3: the same arguments", got, err)
+	}
+}
+
 func TestStartServerDistinctPorts(t *testing.T) {
 	t.Parallel()
 	a, b := StartServer(t), StartServer(t)
