@@ -243,6 +243,81 @@ func TestAutoFlushFailedFlush(t *testing.T) {
 	}
 }
 
+// TestAutoFlushServerRestart has goroutines share a root while its
+// redis-server is killed and, a while later, started again on the same
+// address: every future settles; a reply is always its own command's; a
+// command that fails fails as not sent or with its outcome unknown; and
+// once the server is back the root serves again.
+func TestAutoFlushServerRestart(t *testing.T) {
+	t.Parallel() // waits on a server and stalls more than it computes
+	ctx := waitCtx(t)
+	srv := redistest.StartServer(t)
+	client, _ := newClient(t, srv.Addr)
+	shared := redpipe.New(client, redpipe.AutoFlush(0, 0, 2))
+	var answered, failed atomic.Int64
+	var mu sync.Mutex
+	var wrong []string
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	stopAll := sync.OnceFunc(func() { close(stop); wg.Wait() })
+	t.Cleanup(stopAll) // also when a wait below fails the test
+	for g := range 16 {
+		wg.Go(func() {
+			key := fmt.Sprint("restart:", g)
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				pipe := redpipe.Pipeline(shared)
+				set := pipe.Set(key, i, 0)
+				get := pipe.Get(key)
+				_ = pipe.Execute(ctx) // a refusal is on the futures too
+				_, setErr := set.Wait(ctx)
+				v, getErr := get.Wait(ctx)
+				var bad string
+				switch {
+				case getErr == nil && (setErr != nil || v != fmt.Sprint(i)):
+					bad = fmt.Sprintf("SET %d: %v, then GET = %q", i, setErr, v)
+				case getErr == nil:
+					answered.Add(1)
+				default:
+					failed.Add(1)
+					for _, err := range []error{setErr, getErr} {
+						if err != nil && !errors.Is(err, redpipe.ErrNotSent) && !errors.Is(err, redpipe.ErrOutcomeUnknown) {
+							bad = fmt.Sprintf("SET, GET %d failed with %v", i, err)
+						}
+					}
+				}
+				if bad != "" {
+					mu.Lock()
+					wrong = append(wrong, key+": "+bad)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	waitFor := func(what string, n *atomic.Int64, more int64) {
+		t.Helper()
+		want := n.Load() + more
+		for n.Load() < want {
+			if ctx.Err() != nil {
+				t.Fatalf("%s: %d, want %d", what, n.Load(), want)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitFor("operations answered before the kill", &answered, 100)
+	srv.Stop()
+	waitFor("operations failed while the server is down", &failed, 20)
+	srv.Restart(t)
+	waitFor("operations answered after the restart", &answered, 100)
+	stopAll()
+	assert.NoError(t, shared.Close(ctx))
+	assert.Empty(t, wrong)
+}
+
 // TestAutoFlushStagesAndCallbacks chains on a shared root from many
 // goroutines: each lookup's dependent GET goes out in a later stage of
 // the flush that settled its first GET, and callbacks run after their
