@@ -123,8 +123,8 @@ func launchServer(tb testing.TB, dir string, nports int, extra func(ports []int)
 	return nil
 }
 
-// launch runs one redis-server and waits for it to answer PING. On failure
-// the process is gone and the error includes the end of its log.
+// launch runs one redis-server in dir on port, with the common arguments
+// followed by extra, as run does.
 func launch(path, dir string, attempt, port int, extra []string) (*Server, error) {
 	logPath := filepath.Join(dir, fmt.Sprintf("redis-%d-%d.log", port, attempt))
 	args := []string{
@@ -141,7 +141,8 @@ func launch(path, dir string, attempt, port int, extra []string) (*Server, error
 }
 
 // run runs redis-server at path with args, which make it listen on addr and
-// log to logPath, and waits for it to answer PING, as launch does.
+// log to logPath, and waits for it to answer PING. On failure the process is
+// gone and the error includes the end of its log.
 func run(path, addr, logPath string, args []string) (*Server, error) {
 	s := &Server{
 		Addr:    addr,

@@ -102,11 +102,11 @@ func TestServerRestart(t *testing.T) {
 		t.Fatalf("SET: %v", err)
 	}
 	old := s.Pid()
-	n := s.Restart(t)
-	if n.Addr != s.Addr {
-		t.Errorf("Addr after Restart = %q; want %q", n.Addr, s.Addr)
+	again := s.Restart(t)
+	if again.Addr != s.Addr {
+		t.Errorf("Addr after Restart = %q; want %q", again.Addr, s.Addr)
 	}
-	if n.Pid() == old {
+	if again.Pid() == old {
 		t.Errorf("Pid after Restart = %d, the old one; want a new process", old)
 	}
 	if err := signal0(old); !errors.Is(err, os.ErrProcessDone) {
